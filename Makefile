@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT
+# A thin wrapper over CMake.  `make` builds build/igmcp; `make run` serves
+# the sandbox; `make test` builds a normal and a sanitizer (ASan + UBSan)
+# tree and runs every test in both, ctest's summary last.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run test test-fast asan docs clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DIGMCP_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	@sh scripts/run.sh $(BUILD)/igmcp
+
+# Every test on the normal build, then every test again under ASan+UBSan.
+test: build asan
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+docs: build
+	@$(BUILD)/igmcp tools --markdown > docs/tools.md
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

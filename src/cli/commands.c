@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.c: serve, sandbox, tools and call.  This is where the modules
+ * meet: configuration, the sandbox, the Graph client, the registry, the
+ * MCP core and the stdio transport.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "graph/graph.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/server.h"
+#include "sandbox/sandbox.h"
+#include "tools/registry.h"
+#include "transport/stdio.h"
+
+enum {
+  OPT_USER_ID = 256,
+  OPT_PAGE_ID,
+  OPT_LOGIN,
+  OPT_GRAPH_URL,
+  OPT_API_VERSION,
+  OPT_WORKERS,
+  OPT_PORT,
+  OPT_SEED,
+  OPT_JSON,
+  OPT_MARKDOWN,
+  OPT_TOOLS_PAGE,
+};
+
+static const struct option common_opts[] = {
+  { "sandbox", no_argument, NULL, 's' },
+  { "user-id", required_argument, NULL, OPT_USER_ID },
+  { "page-id", required_argument, NULL, OPT_PAGE_ID },
+  { "login", required_argument, NULL, OPT_LOGIN },
+  { "graph-url", required_argument, NULL, OPT_GRAPH_URL },
+  { "api-version", required_argument, NULL, OPT_API_VERSION },
+  { "workers", required_argument, NULL, OPT_WORKERS },
+  { "tools-page-size", required_argument, NULL, OPT_TOOLS_PAGE },
+  { "port", required_argument, NULL, OPT_PORT },
+  { "seed", required_argument, NULL, OPT_SEED },
+  { "json", no_argument, NULL, OPT_JSON },
+  { "markdown", no_argument, NULL, OPT_MARKDOWN },
+  { "verbose", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+struct opts {
+  struct config cfg;
+  long port;
+  unsigned long long seed;
+  long tools_page;
+  int json, markdown, help;
+};
+
+void
+cli_usage(FILE *out)
+{
+  fprintf(out,
+    "usage: igmcp COMMAND [options]\n"
+    "\n"
+    "An MCP server for Instagram professional accounts (Meta Graph API).\n"
+    "\n"
+    "commands:\n"
+    "  serve [--sandbox]          serve MCP over stdio\n"
+    "  sandbox [--port N]         run the Graph API emulator alone\n"
+    "  tools [--json|--markdown]  print the tool catalog\n"
+    "  call TOOL [JSON|-] [--sandbox]\n"
+    "                             run one tool and print its result\n"
+    "  --version, --help\n"
+    "\n"
+    "options:\n"
+    "  --sandbox            start the emulator in-process on 127.0.0.1 and\n"
+    "                       use it instead of Meta (no Meta app needed)\n"
+    "  --login L            instagram | facebook (default: from the token)\n"
+    "  --user-id ID         Instagram account id (default: me)\n"
+    "  --page-id ID         Facebook Page id, Facebook Login (default: me)\n"
+    "  --graph-url URL      Graph API base URL override\n"
+    "  --api-version V      Graph API version (default: v25.0)\n"
+    "  --workers N          tool-call threads (default: 4)\n"
+    "  -v, --verbose        log more to stderr (repeat for debug)\n"
+    "\n"
+    "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
+    "  IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION.  Flags override the\n"
+    "  environment; the token and app secret are read only from the\n"
+    "  environment.\n");
+}
+
+/* Parses a decimal number in [lo, hi]; returns 0 or -1. */
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+  char *end;
+  long v;
+
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Parses the options shared by every command; positional arguments are
+ * left in argv[optind..].  Returns 0, or 2 after printing a usage error. */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+  int ch;
+  long v;
+
+  memset(o, 0, sizeof(*o));
+  config_from_env(&o->cfg);
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "+svh", common_opts, NULL)) != -1) {
+    switch (ch) {
+    case 's': o->cfg.sandbox = 1; break;
+    case 'v': o->cfg.verbose++; break;
+    case 'h': o->help = 1; break;
+    case OPT_USER_ID: config_set(&o->cfg.user_id, optarg); break;
+    case OPT_PAGE_ID: config_set(&o->cfg.page_id, optarg); break;
+    case OPT_LOGIN: config_set(&o->cfg.login_name, optarg); break;
+    case OPT_GRAPH_URL: config_set(&o->cfg.graph_url, optarg); break;
+    case OPT_API_VERSION: config_set(&o->cfg.api_version, optarg); break;
+    case OPT_JSON: o->json = 1; break;
+    case OPT_MARKDOWN: o->markdown = 1; break;
+    case OPT_WORKERS:
+      if (parse_long(optarg, 1, 64, &v) != 0) {
+        fprintf(stderr, "igmcp: --workers must be a number from 1 to 64\n");
+        return 2;
+      }
+      o->cfg.workers = (int)v;
+      break;
+    case OPT_TOOLS_PAGE:
+      if (parse_long(optarg, 1, 1000, &v) != 0) {
+        fprintf(stderr, "igmcp: --tools-page-size must be 1 to 1000\n");
+        return 2;
+      }
+      o->tools_page = v;
+      break;
+    case OPT_PORT:
+      if (parse_long(optarg, 0, 65535, &v) != 0) {
+        fprintf(stderr, "igmcp: --port must be a number from 0 to 65535\n");
+        return 2;
+      }
+      o->port = v;
+      break;
+    case OPT_SEED:
+      if (parse_long(optarg, 0, 0x7fffffffL, &v) != 0) {
+        fprintf(stderr, "igmcp: --seed must be a non-negative number\n");
+        return 2;
+      }
+      o->seed = (unsigned long long)v;
+      break;
+    default:
+      fprintf(stderr, "igmcp: run 'igmcp --help' for the options\n");
+      return 2;
+    }
+  }
+  if (o->cfg.verbose > 0)
+    log_set_stderr_level(o->cfg.verbose > 1 ? LOG_DEBUG : LOG_INFO);
+  return 0;
+}
+
+/* Everything a command needs to call tools. */
+struct runtime {
+  struct sandbox *sandbox;
+  struct graph *graph;
+  struct account acct;
+};
+
+/* Starts the sandbox when asked, then the Graph client.  need_token: fail
+ * without a token.  Prints one line and returns 1 on a config error. */
+static int
+runtime_start(struct opts *o, struct runtime *rt, int need_token)
+{
+  struct graph_config gc = { 0 };
+  struct err e = { 0 };
+  char url[64];
+
+  memset(rt, 0, sizeof(*rt));
+  if (registry_init(&e) != 0) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  if (o->cfg.sandbox) {
+    struct sandbox_opts so = { 0 };
+    int fb = o->cfg.login_name && strcmp(o->cfg.login_name, "facebook") == 0;
+    rt->sandbox = sandbox_start(&so, &e);
+    if (rt->sandbox == NULL) {
+      fprintf(stderr, "igmcp: cannot start the sandbox: %s\n", e.msg);
+      return 1;
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u",
+             (unsigned)sandbox_port(rt->sandbox));
+    config_set(&o->cfg.graph_url, url);
+    config_set(&o->cfg.token, fb ? SANDBOX_FB_TOKEN : SANDBOX_IG_TOKEN);
+    config_set(&o->cfg.app_secret, SANDBOX_APP_SECRET);
+    log_add_secret(o->cfg.token);
+    log_add_secret(o->cfg.app_secret);
+    log_info("sandbox listening on %s", url);
+  }
+  if (config_finish(&o->cfg, need_token, &e) != 0) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  rt->acct.login = o->cfg.login;
+  rt->acct.user_id = o->cfg.user_id;
+  rt->acct.page_id = o->cfg.page_id;
+  if (o->cfg.token == NULL)
+    return 0;
+  gc.login = o->cfg.login;
+  gc.token = o->cfg.token;
+  gc.app_secret = o->cfg.app_secret;
+  gc.base_url = o->cfg.graph_url;
+  gc.api_version = o->cfg.api_version;
+  rt->graph = graph_new(&gc, &e);
+  if (rt->graph == NULL) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  return 0;
+}
+
+static void
+runtime_stop(struct runtime *rt)
+{
+  graph_free(rt->graph);
+  if (rt->sandbox != NULL)
+    sandbox_stop(rt->sandbox);
+  registry_cleanup();
+}
+
+int
+cli_serve(int argc, char **argv)
+{
+  struct opts o;
+  struct runtime rt;
+  struct mcp_server_config sc = { 0 };
+  struct mcp_server *srv;
+  static int out_fd = 1;
+  int rc = parse_opts(argc, argv, &o);
+
+  if (rc != 0 || o.help) {
+    if (o.help)
+      cli_usage(stdout);
+    config_free(&o.cfg);
+    return rc;
+  }
+  if (optind < argc) {
+    fprintf(stderr, "igmcp: serve takes no arguments (got \"%s\")\n",
+            argv[optind]);
+    config_free(&o.cfg);
+    return 2;
+  }
+  if (runtime_start(&o, &rt, 1) != 0) {
+    runtime_stop(&rt);
+    config_free(&o.cfg);
+    return 1;
+  }
+  sc.workers = o.cfg.workers;
+  sc.tools_page_size = (size_t)o.tools_page;
+  sc.graph = rt.graph;
+  sc.acct = &rt.acct;
+  sc.write = stdio_write;
+  sc.write_arg = &out_fd;
+  sc.instructions =
+      o.cfg.sandbox
+          ? "Connected to the igmcp sandbox: an emulated Instagram account "
+            "with sample conversations. Nothing reaches Meta."
+          : "Tools act on a real Instagram professional account. Direct "
+            "messages can only be sent within 24 hours of the person's last "
+            "message.";
+  srv = mcp_server_new(&sc);
+  rc = stdio_serve(srv, 0) == 0 ? 0 : 1;
+  mcp_server_shutdown(srv, 30000);
+  mcp_server_free(srv);
+  runtime_stop(&rt);
+  config_free(&o.cfg);
+  return rc;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop(int sig)
+{
+  (void)sig;
+  stop_requested = 1;
+}
+
+int
+cli_sandbox(int argc, char **argv)
+{
+  struct opts o;
+  struct sandbox_opts so = { 0 };
+  struct sandbox *sb;
+  struct err e = { 0 };
+  struct sigaction sa;
+  int rc = parse_opts(argc, argv, &o);
+
+  if (rc != 0 || o.help) {
+    if (o.help)
+      cli_usage(stdout);
+    config_free(&o.cfg);
+    return rc;
+  }
+  so.port = (uint16_t)o.port;
+  so.seed = o.seed;
+  sb = sandbox_start(&so, &e);
+  if (sb == NULL) {
+    fprintf(stderr, "igmcp: cannot start the sandbox: %s\n", e.msg);
+    config_free(&o.cfg);
+    return 1;
+  }
+  fprintf(stderr,
+          "igmcp sandbox: Graph API emulator on http://127.0.0.1:%u\n"
+          "  point igmcp at it: IG_GRAPH_URL=http://127.0.0.1:%u "
+          "IG_ACCESS_TOKEN=<sandbox token> igmcp serve\n"
+          "  admin API: http://127.0.0.1:%u/__sandbox/state\n",
+          (unsigned)sandbox_port(sb), (unsigned)sandbox_port(sb),
+          (unsigned)sandbox_port(sb));
+  printf("%u\n", (unsigned)sandbox_port(sb));
+  fflush(stdout);
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_stop;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  while (!stop_requested)
+    pause();
+  sandbox_stop(sb);
+  config_free(&o.cfg);
+  return 0;
+}
+
+int
+cli_tools(int argc, char **argv)
+{
+  struct opts o;
+  struct err e = { 0 };
+  int rc = parse_opts(argc, argv, &o);
+
+  if (rc != 0 || o.help) {
+    if (o.help)
+      cli_usage(stdout);
+    config_free(&o.cfg);
+    return rc;
+  }
+  if (registry_init(&e) != 0) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    config_free(&o.cfg);
+    return 1;
+  }
+  if (o.markdown) {
+    struct buf b;
+    buf_init(&b, 1u << 24);
+    registry_markdown(&b);
+    fputs(buf_cstr(&b), stdout);
+    buf_free(&b);
+  } else if (o.json) {
+    json_t *arr = json_array();
+    char *s;
+    for (size_t i = 0; i < registry_count(); i++)
+      json_array_append(arr, (json_t *)registry_tool_json(registry_at(i)));
+    s = json_dumps(arr, JSON_INDENT(2));
+    puts(s);
+    free(s);
+    json_decref(arr);
+  } else {
+    for (size_t i = 0; i < registry_count(); i++) {
+      const struct tool *t = registry_at(i);
+      printf("%-28s %-10s %s\n", t->name, registry_toolset_of(t), t->title);
+    }
+  }
+  registry_cleanup();
+  config_free(&o.cfg);
+  return 0;
+}
+
+/* Prints progress of a shell call on stderr. */
+static void
+shell_progress(void *arg, double progress, double total, const char *msg)
+{
+  (void)arg;
+  if (total > 0)
+    fprintf(stderr, "igmcp: progress %.0f/%.0f %s\n", progress, total,
+            msg ? msg : "");
+  else
+    fprintf(stderr, "igmcp: progress %.0f %s\n", progress, msg ? msg : "");
+}
+
+/* Reads all of stdin, capped at the message limit. */
+static char *
+read_stdin(void)
+{
+  struct buf b;
+  char chunk[65536];
+  ssize_t n;
+
+  buf_init(&b, JSONRPC_MAX_MESSAGE);
+  while ((n = read(0, chunk, sizeof(chunk))) != 0) {
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (buf_append(&b, chunk, (size_t)n) != 0) {
+      buf_free(&b);
+      return NULL;
+    }
+  }
+  return buf_steal(&b);
+}
+
+int
+cli_call(int argc, char **argv)
+{
+  struct opts o;
+  struct runtime rt;
+  struct call c = { 0 };
+  const struct tool *t;
+  json_error_t jerr;
+  json_t *args = NULL, *res = NULL;
+  char *text = NULL, *out;
+  const char *name, *raw = "{}";
+  int rc = parse_opts(argc, argv, &o);
+
+  if (rc != 0 || o.help) {
+    if (o.help)
+      cli_usage(stdout);
+    config_free(&o.cfg);
+    return rc;
+  }
+  if (optind >= argc || argc - optind > 2) {
+    fprintf(stderr, "igmcp: usage: igmcp call TOOL [JSON|-] [--sandbox]\n");
+    config_free(&o.cfg);
+    return 2;
+  }
+  name = argv[optind];
+  if (optind + 1 < argc) {
+    raw = argv[optind + 1];
+    if (strcmp(raw, "-") == 0) {
+      text = read_stdin();
+      if (text == NULL) {
+        fprintf(stderr, "igmcp: arguments on stdin exceed %u bytes\n",
+                JSONRPC_MAX_MESSAGE);
+        config_free(&o.cfg);
+        return 2;
+      }
+      raw = text;
+    }
+  }
+  args = json_loads(raw, JSON_REJECT_DUPLICATES, &jerr);
+  free(text);
+  if (args == NULL || !json_is_object(args)) {
+    fprintf(stderr, "igmcp: the arguments must be a JSON object%s%s\n",
+            args == NULL ? ": " : "", args == NULL ? jerr.text : "");
+    json_decref(args);
+    config_free(&o.cfg);
+    return 2;
+  }
+  if (runtime_start(&o, &rt, 1) != 0) {
+    rc = 1;
+    goto out;
+  }
+  t = registry_find(name);
+  if (t == NULL) {
+    fprintf(stderr, "igmcp: unknown tool \"%s\"; 'igmcp tools' lists them\n",
+            name);
+    rc = 2;
+    goto out;
+  }
+  c.graph = rt.graph;
+  c.acct = &rt.acct;
+  c.progress = o.cfg.verbose ? shell_progress : NULL;
+  res = registry_call(t, args, &c);
+  json_decref(c.usage);
+  if (json_is_true(json_object_get(res, "isError"))) {
+    const char *msg = json_string_value(json_object_get(
+        json_array_get(json_object_get(res, "content"), 0), "text"));
+    fprintf(stderr, "igmcp: %s: %s\n", name, msg ? msg : "failed");
+    out = json_dumps(json_object_get(res, "structuredContent"),
+                     JSON_COMPACT);
+    if (out != NULL)
+      puts(out);
+    free(out);
+    rc = 1;
+  } else {
+    out = json_dumps(json_object_get(res, "structuredContent"),
+                     JSON_COMPACT);
+    puts(out ? out : "{}");
+    free(out);
+    rc = 0;
+  }
+out:
+  json_decref(res);
+  json_decref(args);
+  runtime_stop(&rt);
+  config_free(&o.cfg);
+  return rc;
+}

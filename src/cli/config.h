@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h: settings from the environment, overridden by flags.  The
+ * access token and app secret come only from the environment (never argv,
+ * where other users can read them) and are registered for redaction as
+ * soon as they are read.
+ */
+#ifndef IGMCP_CONFIG_H
+#define IGMCP_CONFIG_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "graph/graph.h"
+
+struct config {
+  char *token;        /* IG_ACCESS_TOKEN */
+  char *app_secret;   /* IG_APP_SECRET */
+  char *user_id;      /* IG_USER_ID, default "me" */
+  char *page_id;      /* IG_PAGE_ID, default "me" */
+  char *login_name;   /* IG_LOGIN: instagram | facebook */
+  char *graph_url;    /* IG_GRAPH_URL */
+  char *api_version;  /* IG_API_VERSION, default v25.0 */
+  enum graph_login login;
+  int sandbox;        /* --sandbox */
+  int workers;
+  int verbose;
+};
+
+/* Reads the environment into c (strings copied). */
+void config_from_env(struct config *c);
+/* Replaces a string field with a copy of v. */
+void config_set(char **field, const char *v);
+/* Checks the settings and derives the login.  need_token: a missing token
+ * is an error.  On failure e->msg is one line saying what to set. */
+int config_finish(struct config *c, int need_token, struct err *e);
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tool.c: helpers shared by every tool handler: building results, progress
+ * and cancellation, and the one Graph call path that turns Meta's errors
+ * into explanations an agent can act on.
+ */
+#include "tools/tool.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+int
+result_ok(struct result *r, json_t *structured)
+{
+  json_decref(r->structured);
+  r->structured = structured;
+  r->is_error = 0;
+  return 0;
+}
+
+int
+result_errorf(struct result *r, const char *kind, const char *fmt, ...)
+{
+  va_list ap;
+  char msg[1024];
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  free(r->text);
+  r->text = xstrdup(msg);
+  json_decref(r->structured);
+  r->structured =
+      json_pack("{s:{s:s, s:s}}", "error", "kind", kind, "message", msg);
+  r->is_error = 1;
+  return -1;
+}
+
+void
+result_free(struct result *r)
+{
+  json_decref(r->structured);
+  free(r->text);
+  memset(r, 0, sizeof(*r));
+}
+
+int
+call_cancelled(const struct call *c)
+{
+  return c->cancel != NULL && *c->cancel != 0;
+}
+
+void
+call_progress(struct call *c, double progress, double total,
+              const char *message)
+{
+  if (c->progress != NULL)
+    c->progress(c->progress_arg, progress, total, message);
+}
+
+/* Fills r from a failed graph_call. */
+static void
+graph_failure(struct result *r, int rc, const struct graph_response *resp,
+              const struct err *e)
+{
+  char what[600], next[400], text[1100];
+  json_t *detail;
+
+  if (rc == ERR_GRAPH) {
+    graph_error_explain(&resp->error, what, sizeof(what), next,
+                        sizeof(next));
+    if (resp->wait_hint_s > 0) {
+      size_t n = strlen(next);
+      snprintf(next + n, sizeof(next) - n,
+               " Access should return in about %ld seconds.",
+               resp->wait_hint_s);
+    }
+    snprintf(text, sizeof(text), "%s Next step: %s", what, next);
+    detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", "graph_error",
+                       "message", what, "next_step", next, "graph",
+                       graph_error_json(&resp->error));
+    if (resp->wait_hint_s > 0)
+      json_object_set_new(detail, "retry_after_seconds",
+                          json_integer(resp->wait_hint_s));
+  } else {
+    const char *kind = rc == ERR_TIMEOUT  ? "timeout"
+                       : rc == ERR_CONFIG ? "not_configured"
+                       : rc == ERR_INVALID ? "invalid_argument"
+                                           : "network_error";
+    snprintf(text, sizeof(text), "%s", e->msg);
+    detail = json_pack("{s:s, s:s}", "kind", kind, "message", e->msg);
+  }
+  free(r->text);
+  r->text = xstrdup(text);
+  json_decref(r->structured);
+  r->structured = json_pack("{s:o}", "error", detail);
+  r->is_error = 1;
+}
+
+int
+tool_graph(struct call *c, struct result *r, const char *method,
+           const char *path, const struct graph_param *params,
+           const json_t *json_body, int retry_safe, json_t **body)
+{
+  struct graph_request req = { 0 };
+  struct graph_response resp = { 0 };
+  struct err e = { 0 };
+  size_t n = 0;
+  json_t *usage;
+  int rc;
+
+  *body = NULL;
+  if (c->graph == NULL)
+    return result_errorf(r, "not_configured",
+                         "No Instagram account is configured. Set "
+                         "IG_ACCESS_TOKEN (an Instagram Login IGAA... token "
+                         "or a Page EAA... token), or start igmcp with "
+                         "--sandbox to try the tools on the emulator.");
+  while (params != NULL && params[n].key != NULL)
+    n++;
+  req.method = method;
+  req.path = path;
+  req.params = params;
+  req.nparams = n;
+  req.json_body = json_body;
+  req.retry_safe = retry_safe;
+  req.cancel = c->cancel;
+  rc = graph_call(c->graph, &req, &resp, &e);
+  usage = graph_usage_json(&resp.usage);
+  if (usage != NULL) {
+    json_decref(c->usage);
+    c->usage = usage;
+  }
+  if (rc != 0) {
+    graph_failure(r, rc, &resp, &e);
+    graph_response_free(&resp);
+    return -1;
+  }
+  *body = resp.body;
+  resp.body = NULL;
+  graph_response_free(&resp);
+  if (*body == NULL)
+    return result_errorf(r, "graph_error",
+                         "Meta answered without a JSON body.");
+  return 0;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tool.h: what a tool is, what a handler receives and what it returns.
+ *
+ * A tool is a row in a static table (one table per domain file).  One row
+ * feeds tools/list, argument validation, `igmcp tools`, `igmcp call` and
+ * docs/tools.md.  A handler receives arguments already validated against
+ * its inputSchema (defaults filled in) and a struct call; it fills a
+ * struct result.  It never sees JSON-RPC ids, sockets or transports.
+ */
+#ifndef IGMCP_TOOL_H
+#define IGMCP_TOOL_H
+
+#include <jansson.h>
+
+#include "graph/graph.h"
+
+enum tool_hint {
+  HINT_READ_ONLY = 1,
+  HINT_DESTRUCTIVE = 2,
+  HINT_IDEMPOTENT = 4,
+  HINT_OPEN_WORLD = 8,
+};
+
+/* The annotation sets of catalog.md: RO, W, WI and D. */
+#define HINTS_READ (HINT_READ_ONLY | HINT_IDEMPOTENT | HINT_OPEN_WORLD)
+#define HINTS_WRITE (HINT_OPEN_WORLD)
+#define HINTS_WRITE_IDEMPOTENT (HINT_IDEMPOTENT | HINT_OPEN_WORLD)
+#define HINTS_DESTRUCTIVE (HINT_DESTRUCTIVE | HINT_IDEMPOTENT | HINT_OPEN_WORLD)
+
+/* The account a call acts for. */
+struct account {
+  enum graph_login login;
+  const char *user_id; /* IG professional account id, or "me" */
+  const char *page_id; /* Facebook Page id (Facebook Login), or "me" */
+};
+
+struct call {
+  struct graph *graph;          /* NULL when no token is configured */
+  const struct account *acct;
+  const volatile int *cancel;   /* non-zero once the client cancelled */
+  /* Reports progress when the client asked for it; may be NULL. */
+  void (*progress)(void *arg, double progress, double total,
+                   const char *message);
+  void *progress_arg;
+  json_t *usage;                /* last rate-limit usage seen; owned */
+};
+
+struct result {
+  json_t *structured; /* owned: the output object, or the error detail */
+  int is_error;
+  char *text;         /* owned: the error explanation (errors only) */
+};
+
+struct tool {
+  const char *name;
+  const char *title;
+  const char *description;
+  const char *input_schema;  /* JSON text */
+  const char *output_schema; /* JSON text */
+  unsigned hints;            /* enum tool_hint bits */
+  int (*run)(struct call *c, const json_t *args, struct result *r);
+};
+
+struct toolset {
+  const char *name;
+  const char *description;
+  const struct tool *tools;
+  size_t ntools;
+};
+
+/* Sets a success result; structured is stolen.  Returns 0. */
+int result_ok(struct result *r, json_t *structured);
+/* Sets an error result of the given kind ("invalid_argument",
+ * "not_configured", "graph_error", ...).  Returns -1. */
+int result_errorf(struct result *r, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void result_free(struct result *r);
+
+/* 1 once the client cancelled the call. */
+int call_cancelled(const struct call *c);
+/* Progress, when the client asked for it; progress must increase. */
+void call_progress(struct call *c, double progress, double total,
+                   const char *message);
+
+/* Performs one Graph request for a tool.  On success returns 0 and sets
+ * *body (owned by the caller) and c->usage.  On failure fills r with a
+ * plain explanation, Meta's code, subcode, type and fbtrace_id, and a next
+ * step, and returns -1.  params is NULL-terminated by key. */
+int tool_graph(struct call *c, struct result *r, const char *method,
+               const char *path, const struct graph_param *params,
+               const json_t *json_body, int retry_safe, json_t **body);
+
+#endif

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# Unit tests: one cmocka binary per tests/unit/test_*.c.  End-to-end tests:
+# the built binary driven by the official MCP TypeScript SDK and the
+# Inspector CLI (installed by scripts/deps.sh into tests/e2e/node_modules).
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+
+file(GLOB UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE igmcp_core PkgConfig::CMOCKA)
+  add_test(NAME unit_${name} COMMAND ${name})
+  set_tests_properties(unit_${name} PROPERTIES TIMEOUT 120)
+endforeach()
+
+find_program(NODE node REQUIRED)
+file(GLOB E2E_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/e2e/*.test.mjs)
+foreach(src ${E2E_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REPLACE ".test" "" name ${name})
+  add_test(NAME e2e_${name} COMMAND ${NODE} ${src})
+  set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300
+    ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+file(GLOB SH_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
+foreach(src ${SH_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME cli_${name} COMMAND sh ${src})
+  set_tests_properties(cli_${name} PROPERTIES TIMEOUT 120
+    ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
