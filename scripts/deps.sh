@@ -47,6 +47,6 @@ stamp="$e2e/node_modules/.igmcp-deps"
 if [ -f "$e2e/package.json" ] && \
    { [ ! -f "$stamp" ] || [ "$e2e/package.json" -nt "$stamp" ]; }; then
   echo "deps: installing JavaScript test tools into tests/e2e/node_modules" >&2
-  (cd "$e2e" && npm install --no-audit --no-fund --loglevel=error >&2)
+  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >&2)
   touch "$stamp"
 fi

@@ -123,7 +123,7 @@ parse_opts(int argc, char **argv, struct opts *o)
   memset(o, 0, sizeof(*o));
   config_from_env(&o->cfg);
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "+svh", common_opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "svh", common_opts, NULL)) != -1) {
     switch (ch) {
     case 's': o->cfg.sandbox = 1; break;
     case 'v': o->cfg.verbose++; break;

@@ -129,6 +129,11 @@ tool_graph(struct call *c, struct result *r, const char *method,
   req.json_body = json_body;
   req.retry_safe = retry_safe;
   req.cancel = c->cancel;
+  {
+    char what[160];
+    snprintf(what, sizeof(what), "Graph API %s %s", method, path);
+    call_progress(c, ++c->graph_calls, 0, what);
+  }
   rc = graph_call(c->graph, &req, &resp, &e);
   usage = graph_usage_json(&resp.usage);
   if (usage != NULL) {

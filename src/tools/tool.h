@@ -44,6 +44,7 @@ struct call {
                    const char *message);
   void *progress_arg;
   json_t *usage;                /* last rate-limit usage seen; owned */
+  int graph_calls;              /* Graph requests made so far */
 };
 
 struct result {

@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The command line: version, help, the catalog, docs/tools.md freshness,
+# configuration errors (one clear line, no crash) and `igmcp call`.
+set -u
+BIN=${IGMCP_BIN:?}
+SRC=${IGMCP_SOURCE_DIR:?}
+pass=0
+fail=0
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+
+# Run with a clean environment so the caller's settings don't leak in.
+run() { env -u IG_ACCESS_TOKEN -u IG_LOGIN -u IG_APP_SECRET -u IG_GRAPH_URL \
+  -u IG_API_VERSION -u IG_USER_ID -u IG_PAGE_ID "$@"; }
+
+run "$BIN" --version >"$T/out" 2>&1; rc=$?
+check "--version exits 0" '[ $rc -eq 0 ]'
+check "--version prints the version" 'grep -Eq "^igmcp [0-9]+\.[0-9]+\.[0-9]+$" "$T/out"'
+
+run "$BIN" --help >"$T/out" 2>&1; rc=$?
+check "--help exits 0" '[ $rc -eq 0 ]'
+check "--help lists the commands" 'grep -q "serve" "$T/out" && grep -q "sandbox" "$T/out" && grep -q "IG_ACCESS_TOKEN" "$T/out"'
+
+run "$BIN" frobnicate >"$T/out" 2>&1; rc=$?
+check "unknown command exits 2" '[ $rc -eq 2 ]'
+
+run "$BIN" tools >"$T/out" 2>&1; rc=$?
+check "tools exits 0" '[ $rc -eq 0 ]'
+for t in ig_list_conversations ig_get_conversation ig_list_messages \
+         ig_get_message ig_send_message; do
+  check "tools lists $t" "grep -q '^$t ' '$T/out'"
+done
+
+run "$BIN" tools --json >"$T/tools.json" 2>&1; rc=$?
+check "tools --json exits 0" '[ $rc -eq 0 ]'
+check "tools --json is a JSON array of tools" \
+  'node -e "const t=JSON.parse(require(\"fs\").readFileSync(process.argv[1]));if(!Array.isArray(t)||t.length<5||!t.every(x=>x.name&&x.inputSchema&&x.outputSchema&&x.annotations))process.exit(1)" "$T/tools.json"'
+
+run "$BIN" tools --markdown >"$T/tools.md" 2>&1
+check "docs/tools.md is up to date (run: make docs)" 'cmp -s "$T/tools.md" "$SRC/docs/tools.md"'
+
+# Configuration errors: exactly one line on stderr, exit 1, no crash.
+run "$BIN" serve </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "serve without a token exits 1" '[ $rc -eq 1 ]'
+check "serve without a token says what to set" 'grep -q "IG_ACCESS_TOKEN is not set" "$T/err" && [ $(wc -l <"$T/err") -eq 1 ]'
+check "nothing on stdout without a token" '[ ! -s "$T/out" ]'
+
+run IG_ACCESS_TOKEN=xyzTOKENxyz123 "$BIN" serve </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "unknown token kind exits 1" '[ $rc -eq 1 ]'
+check "unknown token kind names IG_LOGIN" 'grep -q "IG_LOGIN" "$T/err" && [ $(wc -l <"$T/err") -eq 1 ]'
+check "the token never appears in an error" '! grep -q "xyzTOKENxyz123" "$T/err"'
+
+run IG_ACCESS_TOKEN=IGAAabcdef123456 IG_LOGIN=myspace "$BIN" serve </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "bad IG_LOGIN exits 1" '[ $rc -eq 1 ] && grep -q "IG_LOGIN must be" "$T/err"'
+
+run IG_ACCESS_TOKEN=IGAAabcdef123456 IG_API_VERSION=25 "$BIN" serve </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "bad IG_API_VERSION exits 1" '[ $rc -eq 1 ] && grep -q "IG_API_VERSION must look like v25.0" "$T/err"'
+
+run IG_ACCESS_TOKEN=IGAAabcdef123456 IG_GRAPH_URL=ftp://x "$BIN" serve </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "bad IG_GRAPH_URL exits 1" '[ $rc -eq 1 ] && grep -q "IG_GRAPH_URL" "$T/err"'
+
+run IG_ACCESS_TOKEN=IGAAabcdef123456 "$BIN" serve --workers 0 </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "bad --workers exits 2" '[ $rc -eq 2 ]'
+
+# A real call on the sandbox, from the shell.
+run "$BIN" call ig_list_conversations '{"limit":2}' --sandbox >"$T/out" 2>"$T/err"; rc=$?
+check "call exits 0" '[ $rc -eq 0 ]'
+check "call prints two conversations" \
+  'node -e "const r=JSON.parse(require(\"fs\").readFileSync(process.argv[1]));if(r.conversations.length!==2||!r.next_cursor)process.exit(1)" "$T/out"'
+
+echo '{"limit":1}' | run "$BIN" call ig_list_conversations - --sandbox >"$T/out" 2>"$T/err"; rc=$?
+check "call reads arguments from stdin" '[ $rc -eq 0 ] && grep -q "\"count\":1" "$T/out"'
+
+run "$BIN" call ig_list_conversations '{"limit":0}' --sandbox >"$T/out" 2>"$T/err"; rc=$?
+check "call with bad arguments exits 1 and names the field" '[ $rc -eq 1 ] && grep -q "/limit" "$T/err"'
+
+run "$BIN" call ig_list_conversations '[1]' --sandbox >"$T/out" 2>"$T/err"; rc=$?
+check "call with non-object arguments exits 2" '[ $rc -eq 2 ]'
+
+run "$BIN" call ig_nope '{}' --sandbox >"$T/out" 2>"$T/err"; rc=$?
+check "call of an unknown tool exits 2" '[ $rc -eq 2 ] && grep -q "unknown tool" "$T/err"'
+
+run "$BIN" call ig_list_conversations '{}' >"$T/out" 2>"$T/err"; rc=$?
+check "call without a token exits 1 with one line" '[ $rc -eq 1 ] && grep -q "IG_ACCESS_TOKEN is not set" "$T/err"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
