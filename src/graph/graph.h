@@ -123,6 +123,8 @@ struct graph;
 struct graph *graph_new(const struct graph_config *cfg, struct err *e);
 void graph_free(struct graph *g);
 enum graph_login graph_login(const struct graph *g);
+/* scheme://host[:port] that calls go to (no token in it); g owns it. */
+const char *graph_base_url(const struct graph *g);
 
 /* Performs one logical call.  Returns 0 with resp->body set on success;
  * ERR_GRAPH with resp->error set when Meta answered with an error;

@@ -215,6 +215,24 @@ error_result(const char *text, json_t *detail)
   return res;
 }
 
+/* JSON Schema counts 5.0 as an integer; handlers read integers with
+ * json_integer_value, so whole-number reals become integers here. */
+static void
+integers_exact(const json_t *schema, json_t *args)
+{
+  const json_t *props = json_object_get(schema, "properties");
+  const char *k;
+  json_t *v;
+
+  json_object_foreach((json_t *)props, k, v) {
+    const char *type = json_string_value(json_object_get(v, "type"));
+    json_t *a = json_object_get(args, k);
+    if (type != NULL && strcmp(type, "integer") == 0 && json_is_real(a))
+      json_object_set_new(args, k,
+                          json_integer((json_int_t)json_real_value(a)));
+  }
+}
+
 json_t *
 registry_call(const struct tool *t, const json_t *args, struct call *c)
 {
@@ -239,6 +257,7 @@ registry_call(const struct tool *t, const json_t *args, struct call *c)
     goto out;
   }
   schema_apply_defaults(en->input, a);
+  integers_exact(en->input, a);
   t->run(c, a, &r);
   if (call_cancelled(c))
     goto out; /* no response for a cancelled call */

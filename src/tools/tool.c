@@ -71,14 +71,7 @@ graph_failure(struct result *r, int rc, const struct graph_response *resp,
   json_t *detail;
 
   if (rc == ERR_GRAPH) {
-    graph_error_explain(&resp->error, what, sizeof(what), next,
-                        sizeof(next));
-    if (resp->wait_hint_s > 0) {
-      size_t n = strlen(next);
-      snprintf(next + n, sizeof(next) - n,
-               " Access should return in about %ld seconds.",
-               resp->wait_hint_s);
-    }
+    graph_response_explain(resp, what, sizeof(what), next, sizeof(next));
     snprintf(text, sizeof(text), "%s Next step: %s", what, next);
     detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", "graph_error",
                        "message", what, "next_step", next, "graph",

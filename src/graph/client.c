@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client.c: the Graph API client, the only file that uses libcurl.
+ *
+ * A struct graph owns copies of the token and app secret, a curl share
+ * object (DNS cache and TLS sessions, one mutex per lock kind) and a pool
+ * of idle transfer slots.  A slot is an easy handle plus a private multi
+ * handle that keeps the slot's connections alive between calls; graph_call
+ * borrows one, drives it with curl_multi_poll in slices of 50 ms (so a
+ * cancel flag is seen quickly) and returns it.  The token only ever lives
+ * in g, in the request being built (wiped before it is freed) and in
+ * libcurl; it is scrubbed from every error text we produce.
+ */
+#include "graph.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../base/buf.h"
+#include "../base/clock.h"
+#include "../base/crypto.h"
+#include "../base/log.h"
+#include "../base/url.h"
+#include "../base/xalloc.h"
+
+#ifndef IGMCP_VERSION
+#define IGMCP_VERSION "dev"
+#endif
+
+#define DEFAULT_VERSION "v25.0"
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_ATTEMPTS 4
+#define DEFAULT_BACKOFF_BASE_MS 500L
+#define DEFAULT_BACKOFF_MAX_MS 8000L
+#define MAX_ATTEMPTS 10
+#define CONNECT_TIMEOUT_MS 10000L
+#define BODY_MAX ((size_t)8 << 20)  /* response and form body cap */
+#define URL_MAX ((size_t)64 << 10)
+#define TOKEN_MAX 4096
+#define SLICE_MS 50                 /* poll and sleep granularity */
+#define POOL_IDLE_MAX 16
+
+struct slot {
+  CURL *easy;
+  CURLM *multi; /* holds this slot's connection cache */
+  struct slot *next;
+};
+
+struct graph {
+  enum graph_login login;
+  char *token;
+  char *app_secret;   /* NULL when not configured */
+  char proof[65];     /* appsecret_proof, "" without an app secret */
+  char *base;         /* scheme://host[:port], no trailing slash */
+  char *version;
+  int allow_http;     /* base is http:// on a loopback host */
+  long timeout_ms;
+  int max_attempts;
+  long backoff_base_ms;
+  long backoff_max_ms;
+  CURLSH *share;
+  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+  pthread_mutex_t pool_mu;
+  struct slot *idle;
+  int nidle;
+};
+
+/* State of one transfer, seen by the libcurl callbacks. */
+struct xfer {
+  struct buf body;
+  int too_large;
+  const volatile int *cancel;
+};
+
+enum method { M_GET, M_POST, M_DELETE };
+
+void
+graph_global_init(void)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void
+graph_global_cleanup(void)
+{
+  curl_global_cleanup();
+}
+
+enum graph_login
+graph_login(const struct graph *g)
+{
+  return g->login;
+}
+
+const char *
+graph_base_url(const struct graph *g)
+{
+  return g->base;
+}
+
+int
+graph_id_valid(const char *id)
+{
+  size_t n;
+
+  if (id == NULL)
+    return 0;
+  n = strlen(id);
+  if (n == 0 || n > 256 || strcmp(id, ".") == 0 || strstr(id, "..") != NULL)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+          (c >= 'a' && c <= 'z') || c == '_' || c == ':' || c == '.' ||
+          c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+/* Overwrites and frees a string that may hold a secret. */
+static void
+free_secret(char *s)
+{
+  if (s != NULL) {
+    explicit_bzero(s, strlen(s));
+    free(s);
+  }
+}
+
+static void
+wipe_buf(struct buf *b)
+{
+  if (b->data != NULL)
+    explicit_bzero(b->data, b->len);
+  buf_free(b);
+}
+
+/* Replaces every occurrence of secret in s (a NUL-terminated buffer) with
+ * "[redacted]", and cuts a trailing fragment of 8 or more bytes that begins
+ * the secret (left by truncation). */
+static void
+scrub(char *s, const char *secret)
+{
+  static const char repl[] = "[redacted]";
+  size_t sl, rl = sizeof(repl) - 1, len;
+  char *p;
+
+  if (secret == NULL || (sl = strlen(secret)) < 6)
+    return;
+  while ((p = strstr(s, secret)) != NULL) {
+    if (sl >= rl) {
+      memcpy(p, repl, rl);
+      memmove(p + rl, p + sl, strlen(p + sl) + 1);
+    } else {
+      memset(p, '*', sl);
+    }
+  }
+  len = strlen(s);
+  for (size_t k = sl - 1; k >= 8; k--) {
+    if (k <= len && memcmp(s + len - k, secret, k) == 0) {
+      s[len - k] = '\0';
+      break;
+    }
+  }
+}
+
+/* Scrubs the token and app secret from every text field we hand out. */
+static void
+scrub_all(const struct graph *g, struct graph_response *resp, struct err *e)
+{
+  const char *secrets[2] = { g->token, g->app_secret };
+
+  for (int i = 0; i < 2; i++) {
+    if (resp != NULL) {
+      scrub(resp->error.message, secrets[i]);
+      scrub(resp->error.user_title, secrets[i]);
+      scrub(resp->error.user_msg, secrets[i]);
+      scrub(resp->error.type, secrets[i]);
+      scrub(resp->error.fbtrace_id, secrets[i]);
+    }
+    if (e != NULL)
+      scrub(e->msg, secrets[i]);
+  }
+}
+
+/* Checks cfg->base_url with libcurl's own URL parser (so we judge the host
+ * curl will connect to) and stores scheme://host[:port] in *out. */
+static int
+check_base_url(const char *url, char **out, int *allow_http, struct err *e)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *x = NULL;
+  int rc = 0;
+
+  *allow_http = 0;
+  if (u == NULL)
+    return err_set(e, ERR_INTERNAL, "out of memory parsing the base URL");
+  if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" is not a "
+                 "URL of the form https://host[:port]", url);
+    goto out;
+  }
+  if (curl_url_get(u, CURLUPART_USER, &x, 0) == CURLUE_OK ||
+      curl_url_get(u, CURLUPART_QUERY, &x, 0) == CURLUE_OK ||
+      curl_url_get(u, CURLUPART_FRAGMENT, &x, 0) == CURLUE_OK ||
+      (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+       strcmp(path, "/") != 0 && strcmp(path, "") != 0)) {
+    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" must be just "
+                 "scheme://host[:port], with no user, path or query", url);
+    goto out;
+  }
+  if (strcasecmp(scheme, "http") == 0) {
+    if (strcasecmp(host, "127.0.0.1") != 0 &&
+        strcasecmp(host, "localhost") != 0 && strcmp(host, "[::1]") != 0) {
+      rc = err_set(e, ERR_CONFIG, "refusing plain http to %.100s: the Graph "
+                   "base URL must use https (http is allowed only for "
+                   "127.0.0.1, localhost or [::1], e.g. the sandbox)", host);
+      goto out;
+    }
+    *allow_http = 1;
+  } else if (strcasecmp(scheme, "https") != 0) {
+    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" must use "
+                 "https", url);
+    goto out;
+  }
+  if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+    *out = xasprintf("%s://%s:%s", *allow_http ? "http" : "https", host,
+                     port);
+  else
+    *out = xasprintf("%s://%s", *allow_http ? "http" : "https", host);
+out:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_free(path);
+  curl_free(x);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+/* 1 when v looks like "v25.0". */
+static int
+version_valid(const char *v)
+{
+  size_t i = 1, d;
+
+  if (v[0] != 'v')
+    return 0;
+  for (d = 0; v[i] >= '0' && v[i] <= '9'; i++, d++)
+    ;
+  if (d == 0 || d > 3 || v[i++] != '.')
+    return 0;
+  for (d = 0; v[i] >= '0' && v[i] <= '9'; i++, d++)
+    ;
+  return d > 0 && d <= 3 && v[i] == '\0';
+}
+
+/* 1 when s is printable ASCII without spaces (so it cannot break a header
+ * or a query). */
+static int
+credential_valid(const char *s)
+{
+  size_t n = strlen(s);
+
+  if (n == 0 || n > TOKEN_MAX)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] <= 0x20 || s[i] >= 0x7f)
+      return 0;
+  }
+  return 1;
+}
+
+/* libcurl's share callbacks: one mutex per kind of shared data. */
+static void
+share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
+{
+  struct graph *g = arg;
+
+  if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+    pthread_mutex_lock(&g->share_mu[data]);
+}
+
+static void
+share_unlock(CURL *h, curl_lock_data data, void *arg)
+{
+  struct graph *g = arg;
+
+  if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+    pthread_mutex_unlock(&g->share_mu[data]);
+}
+
+struct graph *
+graph_new(const struct graph_config *cfg, struct err *e)
+{
+  struct graph *g = NULL;
+  const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+  const char *version;
+
+  if (cfg == NULL || cfg->token == NULL || cfg->token[0] == '\0') {
+    err_set(e, ERR_CONFIG, "no Instagram access token is configured (set "
+            "IG_ACCESS_TOKEN)");
+    return NULL;
+  }
+  if (!credential_valid(cfg->token)) {
+    err_set(e, ERR_CONFIG, "the access token contains spaces or characters "
+            "that cannot be sent to Meta");
+    return NULL;
+  }
+  if (cfg->app_secret != NULL && cfg->app_secret[0] != '\0' &&
+      !credential_valid(cfg->app_secret)) {
+    err_set(e, ERR_CONFIG, "the app secret contains spaces or characters "
+            "that cannot be used");
+    return NULL;
+  }
+  if (cfg->login != GRAPH_LOGIN_INSTAGRAM &&
+      cfg->login != GRAPH_LOGIN_FACEBOOK) {
+    err_set(e, ERR_CONFIG, "unknown login type %d", (int)cfg->login);
+    return NULL;
+  }
+  version = cfg->api_version != NULL ? cfg->api_version : DEFAULT_VERSION;
+  if (!version_valid(version)) {
+    err_set(e, ERR_CONFIG, "the Graph API version \"%.40s\" is not of the "
+            "form v25.0", version);
+    return NULL;
+  }
+  if (cfg->timeout_ms < 0 || cfg->max_attempts < 0 ||
+      cfg->backoff_base_ms < 0 || cfg->backoff_max_ms < 0) {
+    err_set(e, ERR_CONFIG, "Graph timeouts and retry settings must not be "
+            "negative");
+    return NULL;
+  }
+  if (vi == NULL || vi->version_num < 0x075500) {
+    err_set(e, ERR_CONFIG, "libcurl 7.85.0 or newer is needed (found %s)",
+            vi != NULL ? vi->version : "none");
+    return NULL;
+  }
+
+  g = xcalloc(1, sizeof(*g));
+  g->login = cfg->login;
+  if (cfg->base_url != NULL && cfg->base_url[0] != '\0') {
+    if (check_base_url(cfg->base_url, &g->base, &g->allow_http, e) != 0) {
+      free(g);
+      return NULL;
+    }
+  } else {
+    g->base = xstrdup(cfg->login == GRAPH_LOGIN_INSTAGRAM
+                      ? "https://graph.instagram.com"
+                      : "https://graph.facebook.com");
+  }
+  g->token = xstrdup(cfg->token);
+  log_add_secret(g->token);
+  if (cfg->app_secret != NULL && cfg->app_secret[0] != '\0') {
+    g->app_secret = xstrdup(cfg->app_secret);
+    log_add_secret(g->app_secret);
+    if (crypto_hmac_sha256_hex(g->app_secret, strlen(g->app_secret),
+                               g->token, strlen(g->token), g->proof) != 0) {
+      err_set(e, ERR_INTERNAL, "could not compute appsecret_proof");
+      goto fail;
+    }
+  }
+  g->version = xstrdup(version);
+  g->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+  g->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
+  if (g->max_attempts > MAX_ATTEMPTS)
+    g->max_attempts = MAX_ATTEMPTS;
+  g->backoff_base_ms = cfg->backoff_base_ms ? cfg->backoff_base_ms
+                                            : DEFAULT_BACKOFF_BASE_MS;
+  g->backoff_max_ms = cfg->backoff_max_ms ? cfg->backoff_max_ms
+                                          : DEFAULT_BACKOFF_MAX_MS;
+  if (g->backoff_base_ms > g->backoff_max_ms)
+    g->backoff_base_ms = g->backoff_max_ms;
+
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&g->share_mu[i], NULL);
+  pthread_mutex_init(&g->pool_mu, NULL);
+  g->share = curl_share_init();
+  if (g->share == NULL ||
+      curl_share_setopt(g->share, CURLSHOPT_LOCKFUNC, share_lock) ||
+      curl_share_setopt(g->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
+      curl_share_setopt(g->share, CURLSHOPT_USERDATA, g) ||
+      curl_share_setopt(g->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+      curl_share_setopt(g->share, CURLSHOPT_SHARE,
+                        CURL_LOCK_DATA_SSL_SESSION)) {
+    err_set(e, ERR_INTERNAL, "could not set up the libcurl share object");
+    goto fail;
+  }
+  /* CURL_LOCK_DATA_CONNECT is deliberately not shared: libcurl documents
+   * that sharing connections between concurrent threads is unsupported.
+   * Each slot's multi handle keeps its own connections instead. */
+  log_debug("graph: client for %s %s", g->base, g->version);
+  return g;
+
+fail:
+  graph_free(g);
+  return NULL;
+}
+
+static void
+slot_destroy(struct slot *s)
+{
+  if (s == NULL)
+    return;
+  if (s->multi != NULL)
+    curl_multi_cleanup(s->multi);
+  if (s->easy != NULL)
+    curl_easy_cleanup(s->easy);
+  free(s);
+}
+
+void
+graph_free(struct graph *g)
+{
+  struct slot *s;
+
+  if (g == NULL)
+    return;
+  while ((s = g->idle) != NULL) {
+    g->idle = s->next;
+    slot_destroy(s);
+  }
+  if (g->share != NULL && curl_share_cleanup(g->share) != CURLSHE_OK)
+    log_warnx("graph: libcurl share object still in use at shutdown");
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_destroy(&g->share_mu[i]);
+  pthread_mutex_destroy(&g->pool_mu);
+  free_secret(g->token);
+  free_secret(g->app_secret);
+  explicit_bzero(g->proof, sizeof(g->proof));
+  free(g->base);
+  free(g->version);
+  free(g);
+}
+
+/* Takes an idle slot from the pool, or makes a new one. */
+static struct slot *
+slot_borrow(struct graph *g)
+{
+  struct slot *s;
+
+  pthread_mutex_lock(&g->pool_mu);
+  s = g->idle;
+  if (s != NULL) {
+    g->idle = s->next;
+    g->nidle--;
+  }
+  pthread_mutex_unlock(&g->pool_mu);
+  if (s != NULL) {
+    curl_easy_reset(s->easy);
+    return s;
+  }
+  s = xcalloc(1, sizeof(*s));
+  s->easy = curl_easy_init();
+  s->multi = curl_multi_init();
+  if (s->easy == NULL || s->multi == NULL) {
+    slot_destroy(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Puts a slot back in the pool, or frees it when the pool is full. */
+static void
+slot_return(struct graph *g, struct slot *s)
+{
+  if (s == NULL)
+    return;
+  pthread_mutex_lock(&g->pool_mu);
+  if (g->nidle < POOL_IDLE_MAX) {
+    s->next = g->idle;
+    g->idle = s;
+    g->nidle++;
+    s = NULL;
+  }
+  pthread_mutex_unlock(&g->pool_mu);
+  slot_destroy(s);
+}
+
+/* Collects the body; past BODY_MAX it fails the transfer. */
+static size_t
+on_write(char *p, size_t size, size_t n, void *arg)
+{
+  struct xfer *x = arg;
+  size_t len = size * n;
+
+  if (buf_append(&x->body, p, len) != 0) {
+    x->too_large = 1;
+    return CURL_WRITEFUNC_ERROR;
+  }
+  return len;
+}
+
+/* Called by libcurl during the transfer; non-zero aborts it. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+            curl_off_t ultotal, curl_off_t ulnow)
+{
+  struct xfer *x = arg;
+
+  return x->cancel != NULL && *x->cancel != 0;
+}
+
+/* Appends "&key=value" (no '&' first) percent-encoded. */
+static int
+add_param(struct buf *b, const char *key, const char *value)
+{
+  if ((b->len > 0 && buf_putc(b, '&') != 0) || url_encode(b, key) != 0 ||
+      buf_putc(b, '=') != 0 || url_encode(b, value) != 0)
+    return ERR_NOMEM;
+  return 0;
+}
+
+/* Appends "/seg1/seg2..." with each segment percent-encoded.  Empty, "."
+ * and ".." segments are refused; an empty path adds nothing. */
+static int
+add_path(struct buf *b, const char *path, struct err *e)
+{
+  const char *p = path, *slash;
+
+  if (path == NULL || path[0] == '\0')
+    return 0;
+  for (;;) {
+    size_t n;
+    char *seg;
+    int rc;
+    slash = strchr(p, '/');
+    n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+    if (n == 0 || (n == 1 && p[0] == '.') ||
+        (n == 2 && p[0] == '.' && p[1] == '.'))
+      return err_set(e, ERR_INVALID, "the Graph path \"%.100s\" has an "
+                     "empty, \".\" or \"..\" segment", path);
+    seg = xstrndup(p, n);
+    rc = buf_putc(b, '/') != 0 || url_encode(b, seg) != 0;
+    free(seg);
+    if (rc)
+      return err_set(e, ERR_INVALID, "the Graph path is too long");
+    if (slash == NULL)
+      return 0;
+    p = slash + 1;
+  }
+}
+
+/* Builds the URL (and, for a form POST, the body) of a request. */
+static int
+build_request(const struct graph *g, const struct graph_request *req,
+              enum method m, struct buf *url, struct buf *form,
+              struct err *e)
+{
+  struct buf q;
+  int rc = 0, form_post = m == M_POST && req->json_body == NULL;
+
+  buf_init(&q, URL_MAX);
+  if (buf_printf(url, "%s/%s", g->base, g->version) != 0) {
+    rc = err_set(e, ERR_INVALID, "the Graph URL is too long");
+    goto out;
+  }
+  rc = add_path(url, req->path, e);
+  if (rc != 0)
+    goto out;
+  for (size_t i = 0; i < req->nparams; i++) {
+    const struct graph_param *p = &req->params[i];
+    if (p->key == NULL || p->key[0] == '\0' || p->value == NULL) {
+      rc = err_set(e, ERR_INVALID, "Graph parameter %zu has no key or "
+                   "value", i);
+      goto out;
+    }
+    if (strcmp(p->key, "access_token") == 0 ||
+        strcmp(p->key, "appsecret_proof") == 0) {
+      rc = err_set(e, ERR_INVALID, "the parameter %s is set by igmcp, not "
+                   "by the caller", p->key);
+      goto out;
+    }
+    if (add_param(form_post ? form : &q, p->key, p->value) != 0) {
+      rc = err_set(e, ERR_INVALID, "the Graph request is too large");
+      goto out;
+    }
+  }
+  if ((m != M_POST && add_param(&q, "access_token", g->token) != 0) ||
+      (form_post && add_param(form, "access_token", g->token) != 0) ||
+      (g->proof[0] != '\0' &&
+       add_param(&q, "appsecret_proof", g->proof) != 0)) {
+    rc = err_set(e, ERR_INVALID, "the Graph request is too large");
+    goto out;
+  }
+  if (q.len > 0 && (buf_putc(url, '?') != 0 ||
+                    buf_append(url, q.data, q.len) != 0))
+    rc = err_set(e, ERR_INVALID, "the Graph URL is too long");
+out:
+  wipe_buf(&q);
+  return rc;
+}
+
+/* Drives one transfer on the slot's multi handle, checking the cancel flag
+ * every SLICE_MS.  The easy handle stays in the multi on return; the caller
+ * reads its info and removes it. */
+static CURLcode
+run_transfer(struct slot *s, struct xfer *x)
+{
+  CURLcode res = CURLE_OK;
+  CURLMsg *msg;
+  int running = 1, left;
+
+  if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK)
+    return CURLE_FAILED_INIT;
+  for (;;) {
+    if (x->cancel != NULL && *x->cancel != 0)
+      return CURLE_ABORTED_BY_CALLBACK;
+    if (curl_multi_perform(s->multi, &running) != CURLM_OK)
+      return CURLE_FAILED_INIT;
+    while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == s->easy)
+        return msg->data.result;
+    }
+    if (running == 0)
+      return res;
+    if (curl_multi_poll(s->multi, NULL, 0, SLICE_MS, NULL) != CURLM_OK)
+      return CURLE_FAILED_INIT;
+  }
+}
+
+/* Sets every option of the call on the slot's easy handle.  Pointers given
+ * to libcurl (url, body, headers, errbuf, x) outlive the call. */
+static int
+setup_easy(struct graph *g, struct slot *s, enum method m, const char *url,
+           const char *body, size_t body_len, struct curl_slist *hdrs,
+           struct xfer *x, char *errbuf)
+{
+  CURL *h = s->easy;
+  long connect_ms = g->timeout_ms < CONNECT_TIMEOUT_MS ? g->timeout_ms
+                                                       : CONNECT_TIMEOUT_MS;
+  CURLcode c = CURLE_OK;
+
+#define SET(opt, val) if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val)
+  SET(CURLOPT_URL, url);
+  SET(CURLOPT_PROTOCOLS_STR, g->allow_http ? "http,https" : "https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  SET(CURLOPT_FOLLOWLOCATION, 0L);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  SET(CURLOPT_TIMEOUT_MS, g->timeout_ms);
+  SET(CURLOPT_USERAGENT, "igmcp/" IGMCP_VERSION);
+  SET(CURLOPT_ACCEPT_ENCODING, "");
+  SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  SET(CURLOPT_SHARE, g->share);
+  SET(CURLOPT_ERRORBUFFER, errbuf);
+  SET(CURLOPT_WRITEFUNCTION, on_write);
+  SET(CURLOPT_WRITEDATA, x);
+  SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)BODY_MAX);
+  SET(CURLOPT_NOPROGRESS, 0L);
+  SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+  SET(CURLOPT_XFERINFODATA, x);
+  SET(CURLOPT_HTTPHEADER, hdrs);
+  switch (m) {
+  case M_GET:
+    SET(CURLOPT_HTTPGET, 1L);
+    break;
+  case M_POST:
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    SET(CURLOPT_POSTFIELDS, body);
+    break;
+  case M_DELETE:
+    SET(CURLOPT_CUSTOMREQUEST, "DELETE");
+    break;
+  }
+#undef SET
+  return c == CURLE_OK ? 0 : -1;
+}
+
+/* A small thread-safe generator for backoff jitter (splitmix64 over a
+ * shared counter); not for anything secret. */
+static uint64_t
+jitter_rand(void)
+{
+  static uint64_t counter = 0x243f6a8885a308d3ULL;
+  uint64_t z = __atomic_add_fetch(&counter, 0x9e3779b97f4a7c15ULL,
+                                  __ATOMIC_RELAXED);
+
+  z ^= (uint64_t)clock_mono_ms();
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Full jitter: a random wait in [0, min(base * 2^(attempt-1), max)]. */
+static long
+backoff_ms(const struct graph *g, int attempt)
+{
+  long cap = g->backoff_base_ms;
+
+  for (int i = 1; i < attempt && cap < g->backoff_max_ms; i++)
+    cap *= 2;
+  if (cap > g->backoff_max_ms)
+    cap = g->backoff_max_ms;
+  return (long)(jitter_rand() % (uint64_t)(cap + 1));
+}
+
+/* Sleeps ms in slices of SLICE_MS.  Returns 1 when cancelled. */
+static int
+sleep_cancellable(long ms, const volatile int *cancel)
+{
+  int64_t end = clock_mono_ms() + ms;
+
+  for (;;) {
+    int64_t left;
+    if (cancel != NULL && *cancel != 0)
+      return 1;
+    left = end - clock_mono_ms();
+    if (left <= 0)
+      return 0;
+    clock_sleep_ms(left < SLICE_MS ? left : SLICE_MS);
+  }
+}
+
+/* Maps a libcurl failure to our codes; *transient says whether a read may
+ * be tried again. */
+static int
+transport_error(const struct graph *g, CURLcode res, const struct xfer *x,
+                const char *errbuf, int *transient, struct err *e)
+{
+  const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(res);
+
+  *transient = 0;
+  switch (res) {
+  case CURLE_ABORTED_BY_CALLBACK:
+    return err_set(e, ERR_CANCELLED, "the Graph call was cancelled");
+  case CURLE_FILESIZE_EXCEEDED:
+    return err_set(e, ERR_IO, "Meta's response too large (over %zu MiB)",
+                   BODY_MAX >> 20);
+  case CURLE_WRITE_ERROR:
+    if (x->too_large)
+      return err_set(e, ERR_IO, "Meta's response too large (over %zu MiB)",
+                     BODY_MAX >> 20);
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    *transient = 1;
+    return err_set(e, ERR_TIMEOUT, "Meta did not answer in time (%ld ms): "
+                   "%s", g->timeout_ms, detail);
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return err_set(e, ERR_CONFIG, "refused to talk to Meta over this "
+                   "protocol: %s", detail);
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+  case CURLE_SSL_CONNECT_ERROR:
+    *transient = 1;
+    break;
+  default:
+    break;
+  }
+  return err_set(e, ERR_IO, "could not reach Meta: %s", detail);
+}
+
+/* Looks at a finished exchange: usage headers, JSON body, error envelope. */
+static int
+read_answer(struct slot *s, struct xfer *x, struct graph_response *resp,
+            int *transient, struct err *e)
+{
+  struct curl_header *hv;
+  json_t *body;
+
+  *transient = 0;
+  curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &resp->http_status);
+  if (curl_easy_header(s->easy, "x-app-usage", 0, CURLH_HEADER, -1, &hv) ==
+      CURLHE_OK)
+    graph_usage_parse_app(hv->value, &resp->usage);
+  if (curl_easy_header(s->easy, "x-business-use-case-usage", 0, CURLH_HEADER,
+                       -1, &hv) == CURLHE_OK)
+    graph_usage_parse_buc(hv->value, &resp->usage);
+
+  body = x->body.len > 0 ? json_loadb(x->body.data, x->body.len, 0, NULL)
+                         : NULL;
+  if (body == NULL) {
+    *transient = resp->http_status >= 500 || resp->http_status == 429;
+    return err_set(e, ERR_IO, "Meta answered HTTP %ld with a non-JSON body",
+                   resp->http_status);
+  }
+  resp->body = body;
+  if (graph_error_parse(body, resp->http_status, &resp->error) == 0) {
+    *transient = graph_error_retryable(&resp->error);
+    return err_set(e, ERR_GRAPH, "Meta error %d", resp->error.code);
+  }
+  return 0;
+}
+
+/* Seconds until access returns, when Meta said so: the BUC header's
+ * estimate for throttling errors, else a Retry-After header. */
+static long
+wait_hint(struct slot *s, const struct graph_response *resp, int rc)
+{
+  curl_off_t ra = 0;
+
+  if (rc == ERR_GRAPH && graph_error_is_throttle(&resp->error) &&
+      resp->usage.has_buc && resp->usage.buc_regain_minutes > 0)
+    return (long)resp->usage.buc_regain_minutes * 60;
+  if (curl_easy_getinfo(s->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+      ra > 0)
+    return ra > 86400 * 7 ? 86400 * 7 : (long)ra;
+  return 0;
+}
+
+void
+graph_response_explain(const struct graph_response *resp, char *what,
+                       size_t what_len, char *next, size_t next_len)
+{
+  size_t n;
+
+  graph_error_explain(&resp->error, what, what_len, next, next_len);
+  if (next_len == 0 || !graph_error_is_throttle(&resp->error))
+    return;
+  n = strlen(next);
+  if (resp->wait_hint_s > 0) {
+    long min = (resp->wait_hint_s + 59) / 60;
+    snprintf(next + n, next_len - n, " Meta expects access to return in "
+             "about %ld minute%s.", min, min == 1 ? "" : "s");
+  } else {
+    snprintf(next + n, next_len - n, " Meta did not say when access "
+             "returns.");
+  }
+}
+
+/* Checks the request's shape and picks the method. */
+static int
+check_request(const struct graph_request *req, enum method *m,
+              struct err *e)
+{
+  if (req->method == NULL)
+    return err_set(e, ERR_INVALID, "a Graph request needs a method");
+  if (strcmp(req->method, "GET") == 0)
+    *m = M_GET;
+  else if (strcmp(req->method, "POST") == 0)
+    *m = M_POST;
+  else if (strcmp(req->method, "DELETE") == 0)
+    *m = M_DELETE;
+  else
+    return err_set(e, ERR_INVALID, "unsupported Graph method \"%.16s\"",
+                   req->method);
+  if (req->json_body != NULL && *m != M_POST)
+    return err_set(e, ERR_INVALID, "a JSON body is only allowed with POST");
+  if (req->path == NULL)
+    return err_set(e, ERR_INVALID, "a Graph request needs a path (\"\" "
+                   "for the version root)");
+  if (req->nparams > 0 && req->params == NULL)
+    return err_set(e, ERR_INVALID, "Graph parameters missing");
+  return 0;
+}
+
+int
+graph_call(struct graph *g, const struct graph_request *req,
+           struct graph_response *resp, struct err *e)
+{
+  struct buf url, form;
+  struct xfer x;
+  struct curl_slist *hdrs = NULL;
+  struct slot *s = NULL;
+  char errbuf[CURL_ERROR_SIZE];
+  char *json = NULL, *auth = NULL;
+  const char *body = NULL;
+  size_t body_len = 0;
+  enum method m = M_GET;
+  int rc, transient = 0;
+  int64_t t0;
+
+  memset(resp, 0, sizeof(*resp));
+  buf_init(&url, URL_MAX);
+  buf_init(&form, BODY_MAX);
+  memset(&x, 0, sizeof(x));
+  buf_init(&x.body, BODY_MAX);
+  x.cancel = req != NULL ? req->cancel : NULL;
+
+  if (g == NULL || req == NULL) {
+    rc = err_set(e, ERR_INVALID, "graph_call needs a client and a request");
+    goto out;
+  }
+  rc = check_request(req, &m, e);
+  if (rc != 0)
+    goto out;
+  rc = build_request(g, req, m, &url, &form, e);
+  if (rc != 0)
+    goto out;
+
+  hdrs = curl_slist_append(hdrs, "Accept: application/json");
+  if (m == M_POST) {
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (req->json_body != NULL) {
+      json = json_dumps(req->json_body, JSON_COMPACT);
+      if (json == NULL) {
+        rc = err_set(e, ERR_INVALID, "the JSON body cannot be serialised");
+        goto out;
+      }
+      body = json;
+      body_len = strlen(json);
+      auth = xasprintf("Authorization: Bearer %s", g->token);
+      hdrs = curl_slist_append(hdrs, auth);
+      hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    } else {
+      body = buf_cstr(&form);
+      body_len = form.len;
+      hdrs = curl_slist_append(hdrs,
+          "Content-Type: application/x-www-form-urlencoded");
+    }
+  }
+  if (hdrs == NULL) {
+    rc = err_set(e, ERR_INTERNAL, "out of memory building headers");
+    goto out;
+  }
+
+  s = slot_borrow(g);
+  errbuf[0] = '\0';
+  if (s == NULL ||
+      setup_easy(g, s, m, buf_cstr(&url), body, body_len, hdrs, &x,
+                 errbuf) != 0) {
+    rc = err_set(e, ERR_INTERNAL, "could not set up a libcurl transfer");
+    goto out;
+  }
+  log_debug("graph: %s %s", req->method, req->path);
+
+  for (int attempt = 1;; attempt++) {
+    CURLcode res;
+    long hint, delay;
+
+    buf_reset(&x.body);
+    x.too_large = 0;
+    errbuf[0] = '\0';
+    json_decref(resp->body);
+    resp->body = NULL;
+    memset(&resp->usage, 0, sizeof(resp->usage));
+    memset(&resp->error, 0, sizeof(resp->error));
+    resp->http_status = 0;
+    resp->attempts = attempt;
+
+    t0 = clock_mono_ms();
+    res = run_transfer(s, &x);
+    if (res == CURLE_OK)
+      rc = read_answer(s, &x, resp, &transient, e);
+    else
+      rc = transport_error(g, res, &x, errbuf, &transient, e);
+    hint = rc == 0 ? 0 : wait_hint(s, resp, rc);
+    curl_multi_remove_handle(s->multi, s->easy);
+    log_debug("graph: %s %s: attempt %d, HTTP %ld, rc %d, %lld ms",
+              req->method, req->path, attempt, resp->http_status, rc,
+              (long long)(clock_mono_ms() - t0));
+    if (rc == 0 || rc == ERR_CANCELLED)
+      break;
+
+    /* Meta said how long: tell the caller instead of sleeping, unless the
+     * wait fits in our backoff budget and the call may be retried. */
+    if (hint > 0) {
+      int known_regain = rc == ERR_GRAPH &&
+                         graph_error_is_throttle(&resp->error) &&
+                         resp->usage.buc_regain_minutes > 0;
+      if (known_regain || hint * 1000 > g->backoff_max_ms ||
+          !req->retry_safe || !transient || attempt >= g->max_attempts) {
+        resp->wait_hint_s = hint;
+        break;
+      }
+    }
+    if (!req->retry_safe || !transient || attempt >= g->max_attempts)
+      break;
+    delay = hint > 0 ? hint * 1000 : backoff_ms(g, attempt);
+    log_info("graph: %s %s failed (attempt %d of %d); retrying in %ld ms",
+             req->method, req->path, attempt, g->max_attempts, delay);
+    if (sleep_cancellable(delay, req->cancel)) {
+      rc = err_set(e, ERR_CANCELLED, "the Graph call was cancelled");
+      break;
+    }
+  }
+
+  if (rc == ERR_GRAPH) {
+    char what[300], next[200];
+    scrub_all(g, resp, NULL);
+    graph_response_explain(resp, what, sizeof(what), next, sizeof(next));
+    if (resp->error.subcode != 0)
+      err_set(e, ERR_GRAPH, "Meta error %d/%d: %s %s", resp->error.code,
+              resp->error.subcode, what, next);
+    else
+      err_set(e, ERR_GRAPH, "Meta error %d: %s %s", resp->error.code, what,
+              next);
+  }
+
+out:
+  if (rc != 0 && g != NULL)
+    scrub_all(g, resp, e);
+  slot_return(g, s);
+  for (struct curl_slist *h = hdrs; h != NULL; h = h->next)
+    explicit_bzero(h->data, strlen(h->data));
+  curl_slist_free_all(hdrs);
+  free_secret(auth);
+  free(json);
+  wipe_buf(&url);
+  wipe_buf(&form);
+  buf_free(&x.body);
+  return rc;
+}
+
+void
+graph_response_free(struct graph_response *resp)
+{
+  if (resp == NULL)
+    return;
+  json_decref(resp->body);
+  resp->body = NULL;
+}
