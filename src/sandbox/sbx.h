@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sbx.h: what the sandbox's files share and nobody else sees.
+ *
+ * struct sandbox is the running emulator: the libmicrohttpd daemon, the
+ * world, token state, faults and the request log, all behind one mutex.
+ * struct sbx_req is one HTTP request on its way through the sandbox: the
+ * HTTP layer (sandbox.c) fills the request side, a route (routes*.c or
+ * admin.c) fills resp and status with the mutex held, and the HTTP layer
+ * turns them into bytes and headers.  A request owns every json_t it
+ * points to; the routes never keep pointers into it.
+ */
+#ifndef IGMCP_SANDBOX_SBX_H
+#define IGMCP_SANDBOX_SBX_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "sandbox.h"
+#include "world.h"
+
+#define SBX_BODY_MAX (1024 * 1024)
+#define SBX_LOG_MAX 256
+#define SBX_MAX_FAULTS 32
+#define SBX_DEFAULT_VERSION "v25.0"
+#define SBX_PAGE_NAME "Sandbox Studio"
+
+enum sbx_host {
+  SBX_HOST_FB = 0,  /* graph.facebook.com */
+  SBX_HOST_IG = 1,  /* graph.instagram.com */
+};
+
+enum sbx_token_kind { SBX_TOK_NONE = -1, SBX_TOK_IG = 0, SBX_TOK_FB = 1 };
+
+struct sbx_token {
+  const char *value;
+  int64_t expired_at;   /* sandbox time the admin expired it, 0 if valid */
+  uint64_t calls;       /* feeds the usage headers */
+};
+
+enum sbx_fault_kind {
+  SBX_FAULT_THROTTLE = 1,
+  SBX_FAULT_HTTP,
+  SBX_FAULT_DELAY,
+};
+
+struct sbx_fault {
+  enum sbx_fault_kind kind;
+  int code;             /* throttle: 4, 17, 32, 613, 80002; http: 1 or 2 */
+  unsigned status;      /* http_error: 500, 502, 503 */
+  long count;           /* requests left to hit */
+  int regain_minutes;
+  long delay_ms;
+  char path[128];       /* substring filter, "" for any */
+  char method[8];       /* "", "GET" or "POST" */
+};
+
+struct sandbox {
+  struct MHD_Daemon *daemon;
+  uint16_t port;
+  char *app_secret;
+  uint64_t seed;
+  pthread_mutex_t mu;
+  struct world world;
+  struct sbx_token tokens[2];
+  int require_proof;
+  struct sbx_fault faults[SBX_MAX_FAULTS];
+  size_t nfaults;
+  json_t *log[SBX_LOG_MAX];
+  size_t log_next;      /* slot the next entry goes to */
+  size_t log_count;
+  int stopping;
+};
+
+/* Types an error can take; some depend on the host being emulated. */
+enum sbx_etype {
+  SBX_ET_OAUTH,       /* OAuthException on both hosts */
+  SBX_ET_METHOD,      /* GraphMethodException on both hosts */
+  SBX_ET_HOST,        /* IGApiException on IG, OAuthException on FB */
+  SBX_ET_HOST_METHOD, /* IGApiException on IG, GraphMethodException on FB */
+};
+
+struct sbx_req {
+  struct sandbox *sb;
+  const char *method;     /* borrowed from libmicrohttpd */
+  char *path;             /* path after the version, no leading '/' */
+  char version[16];       /* the version from the URL, or the default */
+  char *host_hdr;         /* Host header, for paging URLs */
+  json_t *query;          /* object: query string, strings only */
+  json_t *body;           /* object from a JSON or form body, or NULL */
+  enum sbx_host host;
+  enum sbx_token_kind tok;
+  const char *buc_type;   /* "instagram", "pages" or "messenger" */
+  /* The response. */
+  unsigned status;
+  json_t *resp;
+  int is_error;
+  char fbtrace[32];
+  char *www_auth;         /* WWW-Authenticate value on errors */
+  int throttled;          /* usage headers report the limit reached */
+  int regain_minutes;
+};
+
+/* errors.c */
+void sbx_fbtrace(char out[32]);
+/* Sets r's response to Meta's error envelope.  subcode 0 is left out. */
+void sbx_error(struct sbx_req *r, unsigned status, enum sbx_etype type,
+               int code, int subcode, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Like sbx_error with an explicit type string and optional fields:
+ * transient < 0 leaves is_transient out; NULL user_title/user_msg too. */
+void sbx_error_full(struct sbx_req *r, unsigned status, const char *type,
+                    int code, int subcode, int transient,
+                    const char *user_title, const char *user_msg,
+                    const char *msg);
+/* 100/33 "Unsupported <method> request. Object with ID ...". */
+void sbx_err_unsupported(struct sbx_req *r, const char *id);
+/* 2500 "Unknown path components: /<rest>". */
+void sbx_err_unknown_path(struct sbx_req *r, const char *rest);
+/* 100 "Tried accessing nonexisting field (f) ...". */
+void sbx_err_field(struct sbx_req *r, const char *field,
+                   const char *node_type);
+/* (#100) with a message for a bad parameter. */
+void sbx_err_param(struct sbx_req *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A json string from bytes that may not be UTF-8 (bad bytes become
+ * U+FFFD).  Never NULL. */
+json_t *sbx_jstr(const char *s);
+
+/* fields.c: the fields parameter with field expansion. */
+struct sbx_fields;
+struct sbx_field {
+  char *name;
+  long limit;             /* .limit(N), -1 when absent */
+  char *after, *before;   /* .after(c), .before(c), or NULL */
+  struct sbx_fields *sub; /* {...}, or NULL */
+  char *sub_raw;          /* the text between the braces */
+};
+struct sbx_fields {
+  struct sbx_field *v;
+  size_t n;
+};
+/* Parses s; on a syntax error returns -1 and writes Meta's message. */
+int sbx_fields_parse(const char *s, struct sbx_fields **out, char *err,
+                     size_t errlen);
+void sbx_fields_free(struct sbx_fields *f);
+const struct sbx_field *sbx_fields_get(const struct sbx_fields *f,
+                                       const char *name);
+/* The request's fields, or def when it has none.  On a syntax error sets
+ * the error response and returns -1. */
+int sbx_req_fields(struct sbx_req *r, const char *def,
+                   struct sbx_fields **out);
+/* Checks every name in f against the NULL-terminated allowed list; sets
+ * the error response and returns -1 on the first unknown one. */
+int sbx_fields_check(struct sbx_req *r, const struct sbx_fields *f,
+                     const char *const *allowed, const char *node_type);
+
+/* A request parameter from the query or the body, as a string (borrowed;
+ * NULL when absent or not a string). */
+const char *sbx_param(const struct sbx_req *r, const char *name);
+/* A parameter that holds JSON: an object or array in a JSON body, or a
+ * string holding JSON in a form or query.  Returns a new reference, NULL
+ * when absent; *bad is set when present but not JSON. */
+json_t *sbx_param_json(const struct sbx_req *r, const char *name, int *bad);
+/* limit parameter: default when absent, clamped to [1, max]. */
+int sbx_param_limit(struct sbx_req *r, const char *value, long def,
+                    long max, long *out);
+
+/* Cursor paging over an ordered list of keys.  Picks the window for
+ * limit/after/before; returns -1 with the error set for a bad cursor. */
+struct sbx_window {
+  size_t start, end;      /* [start, end) */
+};
+int sbx_page(struct sbx_req *r, const char *kind, const char *const *keys,
+             size_t n, long limit, const char *after, const char *before,
+             struct sbx_window *win);
+/* Builds {"data":data,"paging":{...}} for the window (steals data).
+ * path is the edge's path for the next/previous URLs; extra holds the
+ * query parameters to repeat (fields, platform...), may be NULL. */
+json_t *sbx_paged(struct sbx_req *r, json_t *data, const char *kind,
+                  const char *const *keys, size_t n,
+                  const struct sbx_window *win, long limit,
+                  const char *path, json_t *extra);
+
+/* routes.c: the Graph API; routes_messaging.c: the messaging part. */
+void sbx_route(struct sbx_req *r);
+void sbx_get_conversations(struct sbx_req *r);
+void sbx_get_conversation(struct sbx_req *r, struct world_conv *c);
+void sbx_get_conv_messages(struct sbx_req *r, struct world_conv *c);
+void sbx_get_message(struct sbx_req *r, struct world_conv *c, size_t idx);
+void sbx_post_messages(struct sbx_req *r);
+
+/* admin.c: the /__sandbox/ API.  Called with the mutex held. */
+void sbx_admin(struct sbx_req *r, const char *sub);
+/* Resets world, faults, clock and counters (mutex held). */
+void sbx_reset(struct sandbox *sb);
+/* Appends a request to the log ring (takes entry). */
+void sbx_log_push(struct sandbox *sb, json_t *entry);
+
+#endif
