@@ -45,7 +45,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 e2e="$root/tests/e2e"
 stamp="$e2e/node_modules/.igmcp-deps"
 if [ -f "$e2e/package.json" ] && \
-   { [ ! -f "$stamp" ] || [ "$e2e/package.json" -nt "$stamp" ]; }; then
+   { [ ! -f "$stamp" ] || [ "$e2e/package.json" -nt "$stamp" ] ||
+     [ "$e2e/package-lock.json" -nt "$stamp" ]; }; then
   echo "deps: installing JavaScript test tools into tests/e2e/node_modules" >&2
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >&2)
   touch "$stamp"

@@ -245,7 +245,7 @@ struct rule {
 #define WINDOW_WHAT "The message is outside the allowed messaging window: " \
                     "a business may reply only within 24 hours of the " \
                     "person's last message."
-#define WINDOW_NEXT "Wait for the person to write first.  Within 7 days of " \
+#define WINDOW_NEXT "Wait for the person to write first. Within 7 days of " \
                     "their last message a human agent may still reply by " \
                     "sending with the tag HUMAN_AGENT."
 #define RECIP_WHAT "Meta found no user with this recipient id."
@@ -279,7 +279,7 @@ static const struct rule rules[] = {
   { 190, 190, 467, NULL, X_NONE, "The access token is invalid.",
     NEXT_TOKEN },
   { 190, 190, 0, "parse access token", X_NONE,
-    "Meta could not read the access token.  Instagram Login tokens "
+    "Meta could not read the access token. Instagram Login tokens "
     "(IGAA...) only work on graph.instagram.com and Facebook Page tokens "
     "(EAA...) only on graph.facebook.com.",
     "Check that the login type matches the token, or generate a new access "
