@@ -136,6 +136,11 @@ jsonrpc_error(const json_t *id, int code, const char *message, json_t *data)
   json_t *err = json_pack("{s:i, s:s}", "code", code, "message", message);
   json_t *out;
 
+  /* json_pack refuses invalid UTF-8; never lose the error member. */
+  if (err == NULL)
+    err = json_pack("{s:i, s:s}", "code", code, "message",
+                    "error (message withheld: not valid UTF-8)");
+
   if (data != NULL)
     json_object_set_new(err, "data", data);
   out = json_pack("{s:s}", "jsonrpc", "2.0");

@@ -65,6 +65,26 @@ mcp_version_supported(const char *v)
   return 0;
 }
 
+/* Copies at most max bytes of s into out without cutting a UTF-8
+ * character, so the text stays valid in a JSON string. */
+static void
+clip_utf8(const char *s, size_t max, char *out, size_t outlen)
+{
+  size_t n = strlen(s);
+
+  if (n > max)
+    n = max;
+  if (n >= outlen)
+    n = outlen - 1;
+  if (n < strlen(s))
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+      n--;
+  memcpy(out, s, n);
+  out[n] = '\0';
+  if (n < strlen(s) && n + 4 < outlen)
+    memcpy(out + n, "...", 4);
+}
+
 /* Serializes and writes one message; steals msg. */
 static void
 send_msg(struct mcp_server *s, json_t *msg)
@@ -388,9 +408,11 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
   }
   t = registry_find(json_string_value(name));
   if (t == NULL) {
+    char shown[110];
+    clip_utf8(json_string_value(name), 100, shown, sizeof(shown));
     snprintf(msg, sizeof(msg),
-             "Unknown tool: %.100s. Call tools/list for the available tools",
-             json_string_value(name));
+             "Unknown tool: %s. Call tools/list for the available tools",
+             shown);
     send_error(s, id, JSONRPC_INVALID_PARAMS, msg);
     return;
   }
@@ -480,7 +502,9 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
   } else if (strcmp(method, "logging/setLevel") == 0) {
     res = do_set_level(s, m->params, &code, &why);
   } else {
-    snprintf(msg, sizeof(msg), "Method not found: %.100s", method);
+    char shown[110];
+    clip_utf8(method, 100, shown, sizeof(shown));
+    snprintf(msg, sizeof(msg), "Method not found: %s", shown);
     code = JSONRPC_METHOD_NOT_FOUND;
     why = msg;
   }

@@ -252,6 +252,12 @@ list_conversations(struct call *c, const json_t *args, struct result *r)
   json_t *body = NULL, *list, *item, *out;
   size_t n = 0, i;
 
+  if (owner != NULL && c->acct->login != GRAPH_LOGIN_FACEBOOK)
+    return result_errorf(
+        r, "invalid_argument",
+        "is_owner needs Facebook Login: thread ownership (Conversation "
+        "Routing) is a Page feature on graph.facebook.com. With Instagram "
+        "Login leave is_owner out; every conversation is the account's.");
   snprintf(path, sizeof(path), "%s/conversations", owner_node(c));
   snprintf(fields, sizeof(fields),
            "id,updated_time,participants,"
@@ -428,9 +434,9 @@ static const struct tool messaging_tools[] = {
         "\"user_id\":{\"type\":\"string\",\"pattern\":\"" IGSID_PATTERN "\","
         "\"description\":\"Instagram-scoped ID (IGSID) of a person: returns "
         "only the conversation with them.\"},"
-        "\"is_owner\":{\"type\":\"boolean\",\"description\":\"Keep only "
-        "conversations whose is_owner equals this (Conversation Routing: "
-        "true = your app owns the thread).\"},"
+        "\"is_owner\":{\"type\":\"boolean\",\"description\":\"Facebook Login only: "
+        "keep conversations whose is_owner equals this (Conversation "
+        "Routing: true = your app owns the thread).\"},"
         "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,"
         "\"default\":25,\"description\":\"Conversations per page (1-100).\"},"
         "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"

@@ -78,6 +78,32 @@ tool_json(const struct entry *en)
   return o;
 }
 
+/* A failed call keeps its details in structuredContent.error, and some
+ * clients validate structuredContent against the outputSchema even when
+ * isError is true.  So every outputSchema also admits {"error":{...}}: the
+ * root's required list becomes anyOf [{required: list}, {required:
+ * [error]}]. */
+static void
+errors_in_output(json_t *out)
+{
+  json_t *props = json_object_get(out, "properties");
+  json_t *req = json_object_get(out, "required");
+
+  if (!json_is_object(props))
+    return;
+  json_object_set_new(
+      props, "error",
+      json_pack("{s:s, s:s}", "type", "object", "description",
+                "Only when isError is true: what failed, Meta's code and "
+                "what to do next."));
+  if (json_is_array(req) && json_array_size(req) > 0) {
+    json_object_set_new(out, "anyOf",
+                        json_pack("[{s:O}, {s:[s]}]", "required", req,
+                                  "required", "error"));
+    json_object_del(out, "required");
+  }
+}
+
 int
 registry_init(struct err *e)
 {
@@ -117,6 +143,7 @@ registry_init(struct err *e)
                                       "description",
                                       "Meta's rate-limit usage, in percent "
                                       "of the limit"));
+      errors_in_output(en->output);
       en->json = tool_json(en);
     }
   }
@@ -215,6 +242,24 @@ error_result(const char *text, json_t *detail)
   return res;
 }
 
+/* The description of the top-level field an error message starts with
+ * ("/name: ..."), to remind the caller what the field wants. */
+static const char *
+field_description(const json_t *schema, const char *msg)
+{
+  const json_t *props = json_object_get(schema, "properties");
+  const char *end;
+  char name[128];
+
+  if (msg[0] != '/' || (end = strpbrk(msg + 1, "/:")) == NULL ||
+      (size_t)(end - msg) >= sizeof(name) || end == msg + 1)
+    return NULL;
+  memcpy(name, msg + 1, (size_t)(end - msg - 1));
+  name[end - msg - 1] = '\0';
+  return json_string_value(
+      json_object_get(json_object_get(props, name), "description"));
+}
+
 /* JSON Schema counts 5.0 as an integer; handlers read integers with
  * json_integer_value, so whole-number reals become integers here. */
 static void
@@ -246,11 +291,13 @@ registry_call(const struct tool *t, const json_t *args, struct call *c)
     return error_result("internal error: unknown tool", NULL);
   a = args != NULL ? json_deep_copy(args) : json_object();
   if (schema_validate(en->input, a, &e) != 0) {
-    char msg[700];
+    char msg[1200];
+    const char *hint = field_description(en->input, e.msg);
     snprintf(msg, sizeof(msg),
-             "Invalid arguments for %s: %s. Fix the argument and call "
+             "Invalid arguments for %s: %s.%s%s%s Fix the argument and call "
              "again; the inputSchema in tools/list lists every field.",
-             t->name, e.msg);
+             t->name, e.msg, hint ? " (The field is: " : "",
+             hint ? hint : "", hint ? ")" : "");
     res = error_result(
         msg, json_pack("{s:{s:s, s:s}}", "error", "kind", "invalid_argument",
                        "message", e.msg));
