@@ -112,6 +112,18 @@ parse_long(const char *s, long lo, long hi, long *out)
   return 0;
 }
 
+/* A numeric option: prints one line and returns -1 when s is not a
+ * number in [lo, hi]. */
+static int
+number_opt(const char *flag, const char *s, long lo, long hi, long *out)
+{
+  if (parse_long(s, lo, hi, out) == 0)
+    return 0;
+  fprintf(stderr, "igmcp: %s must be a number from %ld to %ld\n", flag, lo,
+          hi);
+  return -1;
+}
+
 /* Parses the options shared by every command; positional arguments are
  * left in argv[optind..].  Returns 0, or 2 after printing a usage error. */
 static int
@@ -136,31 +148,23 @@ parse_opts(int argc, char **argv, struct opts *o)
     case OPT_JSON: o->json = 1; break;
     case OPT_MARKDOWN: o->markdown = 1; break;
     case OPT_WORKERS:
-      if (parse_long(optarg, 1, 64, &v) != 0) {
-        fprintf(stderr, "igmcp: --workers must be a number from 1 to 64\n");
+      if (number_opt("--workers", optarg, 1, 64, &v) != 0)
         return 2;
-      }
       o->cfg.workers = (int)v;
       break;
     case OPT_TOOLS_PAGE:
-      if (parse_long(optarg, 1, 1000, &v) != 0) {
-        fprintf(stderr, "igmcp: --tools-page-size must be 1 to 1000\n");
+      if (number_opt("--tools-page-size", optarg, 1, 1000, &v) != 0)
         return 2;
-      }
       o->tools_page = v;
       break;
     case OPT_PORT:
-      if (parse_long(optarg, 0, 65535, &v) != 0) {
-        fprintf(stderr, "igmcp: --port must be a number from 0 to 65535\n");
+      if (number_opt("--port", optarg, 0, 65535, &v) != 0)
         return 2;
-      }
       o->port = v;
       break;
     case OPT_SEED:
-      if (parse_long(optarg, 0, 0x7fffffffL, &v) != 0) {
-        fprintf(stderr, "igmcp: --seed must be a non-negative number\n");
+      if (number_opt("--seed", optarg, 0, 0x7fffffffL, &v) != 0)
         return 2;
-      }
       o->seed = (unsigned long long)v;
       break;
     default:

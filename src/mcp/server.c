@@ -112,7 +112,6 @@ log_sink(enum log_level lvl, const char *logger, const char *msg, void *arg)
 {
   struct mcp_server *s = arg;
   json_t *n;
-  char *text;
 
   if (!s->log_enabled || lvl < s->log_level)
     return;
@@ -120,12 +119,7 @@ log_sink(enum log_level lvl, const char *logger, const char *msg, void *arg)
       "notifications/message",
       json_pack("{s:s, s:s, s:s}", "level", log_level_name(lvl), "logger",
                 logger, "data", msg));
-  text = jsonrpc_dump(n);
-  pthread_mutex_lock(&s->out_mu);
-  s->cfg.write(s->cfg.write_arg, text, strlen(text));
-  pthread_mutex_unlock(&s->out_mu);
-  free(text);
-  json_decref(n);
+  send_msg(s, n);
 }
 
 static void

@@ -49,6 +49,15 @@
   "\"is_owner\":{\"type\":\"boolean\"}},"                                    \
   "\"required\":[\"id\"]}"
 
+/* Input properties shared by several tools. */
+#define CONV_ID_PROP                                                         \
+  "\"conversation_id\":{\"type\":\"string\",\"pattern\":\""                  \
+  NODE_ID_PATTERN "\",\"description\":\"Conversation ID from "              \
+  "ig_list_conversations.\"}"
+#define AFTER_PROP                                                           \
+  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"       \
+  "\"description\":\"Cursor from a previous next_cursor.\"}"
+
 #define MESSAGE_FIELDS "id,created_time,from,to,message,attachments,reply_to"
 
 #define DETAILS_NOTE                                                         \
@@ -439,8 +448,7 @@ static const struct tool messaging_tools[] = {
         "Routing: true = your app owns the thread).\"},"
         "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,"
         "\"default\":25,\"description\":\"Conversations per page (1-100).\"},"
-        "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"
-        "\"description\":\"Cursor from a previous next_cursor.\"}},"
+        AFTER_PROP "},"
         "\"additionalProperties\":false}",
     .output_schema =
         "{\"type\":\"object\",\"properties\":{"
@@ -461,9 +469,7 @@ static const struct tool messaging_tools[] = {
         "messages). Use ig_list_messages to page through all of them.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
-        "\"conversation_id\":{\"type\":\"string\",\"pattern\":\""
-        NODE_ID_PATTERN "\",\"description\":\"Conversation ID from "
-        "ig_list_conversations.\"},"
+        CONV_ID_PROP ","
         "\"message_limit\":{\"type\":\"integer\",\"minimum\":0,"
         "\"maximum\":20,\"default\":5,\"description\":\"How many recent "
         "messages to include (0-20).\"}},"
@@ -490,13 +496,10 @@ static const struct tool messaging_tools[] = {
         "(details_available false). Pass next_cursor back as after.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
-        "\"conversation_id\":{\"type\":\"string\",\"pattern\":\""
-        NODE_ID_PATTERN "\",\"description\":\"Conversation ID from "
-        "ig_list_conversations.\"},"
+        CONV_ID_PROP ","
         "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,"
         "\"default\":20,\"description\":\"Messages per page (1-100).\"},"
-        "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"
-        "\"description\":\"Cursor from a previous next_cursor.\"}},"
+        AFTER_PROP "},"
         "\"required\":[\"conversation_id\"],\"additionalProperties\":false}",
     .output_schema =
         "{\"type\":\"object\",\"properties\":{"

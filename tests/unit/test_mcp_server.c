@@ -283,6 +283,14 @@ test_tools_list_pages(void **state)
   clear_out();
 }
 
+/* The text of a result's first content block. */
+static const char *
+first_text(const json_t *result)
+{
+  return json_string_value(json_object_get(
+      json_array_get(json_object_get(result, "content"), 0), "text"));
+}
+
 static void
 test_tools_call_errors(void **state)
 {
@@ -304,24 +312,21 @@ test_tools_call_errors(void **state)
               "{\"text\":\"hi\"}}}");
   r = json_object_get(answer(22), "result");
   assert_true(json_is_true(json_object_get(r, "isError")));
-  text = json_string_value(json_object_get(
-      json_array_get(json_object_get(r, "content"), 0), "text"));
+  text = first_text(r);
   assert_non_null(strstr(text, "recipient_id"));
   send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":23,\"method\":\"tools/call\","
               "\"params\":{\"name\":\"ig_list_conversations\",\"arguments\":"
               "{\"limit\":\"5\"}}}");
   r = json_object_get(answer(23), "result");
   assert_true(json_is_true(json_object_get(r, "isError")));
-  text = json_string_value(json_object_get(
-      json_array_get(json_object_get(r, "content"), 0), "text"));
+  text = first_text(r);
   assert_non_null(strstr(text, "/limit"));
   /* Valid arguments but no account configured: a clear tool error. */
   send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":24,\"method\":\"tools/call\","
               "\"params\":{\"name\":\"ig_list_conversations\"}}");
   r = json_object_get(answer(24), "result");
   assert_true(json_is_true(json_object_get(r, "isError")));
-  text = json_string_value(json_object_get(
-      json_array_get(json_object_get(r, "content"), 0), "text"));
+  text = first_text(r);
   assert_non_null(strstr(text, "IG_ACCESS_TOKEN"));
   mcp_server_free(s);
   clear_out();
