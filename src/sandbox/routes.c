@@ -179,6 +179,16 @@ out:
   sbx_fields_free(f);
 }
 
+int
+sbx_is_account(const struct sbx_req *r, const char *obj)
+{
+  if (strcmp(obj, SANDBOX_IG_USER_ID) == 0)
+    return 1;
+  if (r->host == SBX_HOST_IG)
+    return strcmp(obj, "me") == 0 || strcmp(obj, SANDBOX_IG_SCOPED_ID) == 0;
+  return 0;
+}
+
 /* Resolves the first path segment. */
 static enum obj_kind
 resolve(struct sbx_req *r, const char *id, int *via_me,
@@ -226,6 +236,12 @@ sbx_route(struct sbx_req *r)
     sbx_err_unsupported(r, "");
     goto out;
   }
+  /* Domain routers first: each answers only objects and edges it owns. */
+  if (sbx_route_profile(r, path, edge, rest) ||
+      sbx_route_media(r, path, edge, rest) ||
+      sbx_route_pub(r, path, edge, rest) ||
+      sbx_route_tags(r, path, edge, rest))
+    goto out;
   k = resolve(r, path, &via_me, &conv, &idx, &user);
   if (k == OBJ_NONE) {
     sbx_err_unsupported(r, path);

@@ -191,6 +191,23 @@ void sbx_get_conv_messages(struct sbx_req *r, struct world_conv *c);
 void sbx_get_message(struct sbx_req *r, struct world_conv *c, size_t idx);
 void sbx_post_messages(struct sbx_req *r);
 
+/* Domain routers (routes_<domain>.c).  Each is called with the mutex held
+ * for every Graph request before the messaging routes, with the first path
+ * segment (obj: an id or "me"), the edge (NULL for the node itself) and
+ * whatever follows the edge (NULL when nothing).  A router that owns the
+ * request fills r's response and returns 1; otherwise it returns 0 and
+ * touches nothing.  Helpers: sbx_is_account(r, obj) says whether obj names
+ * our IG account on this host (me on the IG host, the IG id on both). */
+int sbx_route_profile(struct sbx_req *r, const char *obj, const char *edge,
+                      const char *rest);
+int sbx_route_media(struct sbx_req *r, const char *obj, const char *edge,
+                    const char *rest);
+int sbx_route_pub(struct sbx_req *r, const char *obj, const char *edge,
+                  const char *rest);
+int sbx_route_tags(struct sbx_req *r, const char *obj, const char *edge,
+                   const char *rest);
+int sbx_is_account(const struct sbx_req *r, const char *obj);
+
 /* admin.c: the /__sandbox/ API.  Called with the mutex held. */
 void sbx_admin(struct sbx_req *r, const char *sub);
 /* Resets world, faults, clock and counters (mutex held). */

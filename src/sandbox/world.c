@@ -559,6 +559,10 @@ world_build(struct world *w, uint64_t seed, int64_t now)
     fill_conv(w, c, &specs[i], now);
     apply_features(w, c, specs[i].features);
   }
+  world_media_build(w, now);
+  world_pub_build(w, now);
+  world_tags_build(w, now);
+  world_profile_build(w, now);
 }
 
 static void
@@ -579,6 +583,10 @@ free_msg(struct world_msg *m)
 void
 world_free(struct world *w)
 {
+  world_profile_free(w);
+  world_tags_free(w);
+  world_pub_free(w);
+  world_media_free(w);
   for (size_t i = 0; i < w->nconvs; i++) {
     struct world_conv *c = w->convs[i];
     for (size_t j = 0; j < c->nmsgs; j++)

@@ -86,7 +86,23 @@ struct world {
   struct world_conv **convs;
   size_t nconvs;
   uint64_t seq;        /* feeds ids of messages and users made later */
+  /* Per-domain state, each owned by its own file (world_<domain>.c). */
+  struct world_media *media;     /* media, comments, mentions, insights */
+  struct world_pub *pub;         /* containers, publishing quota */
+  struct world_tags *tags;       /* hashtags, search budget */
+  struct world_profile *profile; /* messenger profile, app, tokens */
 };
+
+/* Domain hooks, called by world_build (after the conversations exist) and
+ * world_free.  Each builds its part deterministically from w->rng. */
+void world_media_build(struct world *w, int64_t now);
+void world_media_free(struct world *w);
+void world_pub_build(struct world *w, int64_t now);
+void world_pub_free(struct world *w);
+void world_tags_build(struct world *w, int64_t now);
+void world_tags_free(struct world *w);
+void world_profile_build(struct world *w, int64_t now);
+void world_profile_free(struct world *w);
 
 /* Builds the seeded world around the instant now (sandbox clock), after
  * releasing whatever w held.  seed 0 means the default seed.  w must be

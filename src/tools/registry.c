@@ -15,10 +15,20 @@
 #include "base/xalloc.h"
 #include "mcp/schema.h"
 
+extern const struct toolset account_toolset;
+extern const struct toolset media_toolset;
+extern const struct toolset publishing_toolset;
+extern const struct toolset comments_toolset;
+extern const struct toolset hashtags_toolset;
+extern const struct toolset insights_toolset;
 extern const struct toolset messaging_toolset;
+extern const struct toolset profile_toolset;
 
+/* In the order tools/list and docs/tools.md show them. */
 static const struct toolset *toolsets[] = {
-  &messaging_toolset,
+  &messaging_toolset, &account_toolset,  &media_toolset,
+  &publishing_toolset, &comments_toolset, &hashtags_toolset,
+  &insights_toolset,  &profile_toolset,
 };
 
 #define NTOOLSETS (sizeof(toolsets) / sizeof(toolsets[0]))
