@@ -24,6 +24,10 @@
 #include "tools/registry.h"
 #include "transport/stdio.h"
 
+/* The app id the sandbox answers for GET /app and expects as client_id
+ * (routes_profile.c has the same value; sandbox.h is the place for it). */
+#define CLI_SANDBOX_APP_ID "900000000000001"
+
 enum {
   OPT_USER_ID = 256,
   OPT_PAGE_ID,
@@ -92,7 +96,7 @@ cli_usage(FILE *out)
     "  -v, --verbose        log more to stderr (repeat for debug)\n"
     "\n"
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
-    "  IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION.  Flags override the\n"
+    "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION.  Flags override the\n"
     "  environment; the token and app secret are read only from the\n"
     "  environment.\n");
 }
@@ -211,6 +215,7 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
     config_set(&o->cfg.graph_url, url);
     config_set(&o->cfg.token, fb ? SANDBOX_FB_TOKEN : SANDBOX_IG_TOKEN);
     config_set(&o->cfg.app_secret, SANDBOX_APP_SECRET);
+    config_set(&o->cfg.app_id, CLI_SANDBOX_APP_ID);
     log_add_secret(o->cfg.token);
     log_add_secret(o->cfg.app_secret);
     log_info("sandbox listening on %s", url);
@@ -227,6 +232,7 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
   gc.login = o->cfg.login;
   gc.token = o->cfg.token;
   gc.app_secret = o->cfg.app_secret;
+  gc.app_id = o->cfg.app_id;
   gc.base_url = o->cfg.graph_url;
   gc.api_version = o->cfg.api_version;
   rt->graph = graph_new(&gc, &e);

@@ -29,6 +29,7 @@ config_from_env(struct config *c)
 {
   from_env(&c->token, "IG_ACCESS_TOKEN");
   from_env(&c->app_secret, "IG_APP_SECRET");
+  from_env(&c->app_id, "IG_APP_ID");
   from_env(&c->user_id, "IG_USER_ID");
   from_env(&c->page_id, "IG_PAGE_ID");
   from_env(&c->login_name, "IG_LOGIN");
@@ -124,6 +125,7 @@ config_free(struct config *c)
 {
   free(c->token);
   free(c->app_secret);
+  free(c->app_id);
   free(c->user_id);
   free(c->page_id);
   free(c->login_name);

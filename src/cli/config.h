@@ -16,6 +16,7 @@
 struct config {
   char *token;        /* IG_ACCESS_TOKEN */
   char *app_secret;   /* IG_APP_SECRET */
+  char *app_id;       /* IG_APP_ID: client_id of the token exchange */
   char *user_id;      /* IG_USER_ID, default "me" */
   char *page_id;      /* IG_PAGE_ID, default "me" */
   char *login_name;   /* IG_LOGIN: instagram | facebook */

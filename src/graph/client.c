@@ -55,6 +55,7 @@ struct graph {
   enum graph_login login;
   char *token;
   char *app_secret;   /* NULL when not configured */
+  char *app_id;       /* NULL when not configured */
   char proof[65];     /* appsecret_proof, "" without an app secret */
   char *base;         /* scheme://host[:port], no trailing slash */
   char *version;
@@ -95,6 +96,18 @@ enum graph_login
 graph_login(const struct graph *g)
 {
   return g->login;
+}
+
+const char *
+graph_app_id(const struct graph *g)
+{
+  return g->app_id;
+}
+
+int
+graph_has_app_secret(const struct graph *g)
+{
+  return g->app_secret != NULL;
 }
 
 const char *
@@ -367,6 +380,8 @@ graph_new(const struct graph_config *cfg, struct err *e)
       goto fail;
     }
   }
+  if (cfg->app_id != NULL && cfg->app_id[0] != '\0')
+    g->app_id = xstrdup(cfg->app_id);
   g->version = xstrdup(version);
   g->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
   g->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
@@ -437,6 +452,7 @@ graph_free(struct graph *g)
   explicit_bzero(g->proof, sizeof(g->proof));
   free(g->base);
   free(g->version);
+  free(g->app_id);
   free(g);
 }
 
@@ -548,6 +564,34 @@ add_path(struct buf *b, const char *path, struct err *e)
   }
 }
 
+/* Adds the parameters that credentials asks for (enum graph_cred). */
+static int
+add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
+                struct err *e)
+{
+  int bad = 0;
+
+  if ((credentials & GRAPH_CRED_CLIENT_ID) != 0) {
+    if (g->app_id == NULL)
+      return err_set(e, ERR_CONFIG, "this call needs the app id: set "
+                     "IG_APP_ID");
+    bad |= add_param(q, "client_id", g->app_id) != 0;
+  }
+  if ((credentials & GRAPH_CRED_CLIENT_SECRET) != 0) {
+    if (g->app_secret == NULL)
+      return err_set(e, ERR_CONFIG, "this call needs the app secret: set "
+                     "IG_APP_SECRET");
+    bad |= add_param(q, "client_secret", g->app_secret) != 0;
+  }
+  if ((credentials & GRAPH_CRED_INPUT_TOKEN) != 0)
+    bad |= add_param(q, "input_token", g->token) != 0;
+  if ((credentials & GRAPH_CRED_EXCHANGE_TOKEN) != 0)
+    bad |= add_param(q, "fb_exchange_token", g->token) != 0;
+  if (bad)
+    return err_set(e, ERR_INVALID, "the Graph request is too large");
+  return 0;
+}
+
 /* Builds the URL (and, for a form POST, the body) of a request. */
 static int
 build_request(const struct graph *g, const struct graph_request *req,
@@ -558,7 +602,8 @@ build_request(const struct graph *g, const struct graph_request *req,
   int rc = 0, form_post = m == M_POST && req->json_body == NULL;
 
   buf_init(&q, URL_MAX);
-  if (buf_printf(url, "%s/%s", g->base, g->version) != 0) {
+  if ((req->unversioned ? buf_printf(url, "%s", g->base)
+                        : buf_printf(url, "%s/%s", g->base, g->version)) != 0) {
     rc = err_set(e, ERR_INVALID, "the Graph URL is too long");
     goto out;
   }
@@ -573,7 +618,10 @@ build_request(const struct graph *g, const struct graph_request *req,
       goto out;
     }
     if (strcmp(p->key, "access_token") == 0 ||
-        strcmp(p->key, "appsecret_proof") == 0) {
+        strcmp(p->key, "appsecret_proof") == 0 ||
+        strcmp(p->key, "client_secret") == 0 ||
+        strcmp(p->key, "input_token") == 0 ||
+        strcmp(p->key, "fb_exchange_token") == 0) {
       rc = err_set(e, ERR_INVALID, "the parameter %s is set by igmcp, not "
                    "by the caller", p->key);
       goto out;
@@ -583,6 +631,9 @@ build_request(const struct graph *g, const struct graph_request *req,
       goto out;
     }
   }
+  rc = add_credentials(g, req->credentials, form_post ? form : &q, e);
+  if (rc != 0)
+    goto out;
   if ((m != M_POST && add_param(&q, "access_token", g->token) != 0) ||
       (form_post && add_param(form, "access_token", g->token) != 0) ||
       (g->proof[0] != '\0' &&

@@ -29,6 +29,7 @@ struct graph_config {
   enum graph_login login;
   const char *token;       /* required; copied */
   const char *app_secret;  /* optional; copied; enables appsecret_proof */
+  const char *app_id;      /* optional; copied; client_id of token calls */
   const char *base_url;    /* optional override (scheme://host[:port]), e.g.
                             * the sandbox; NULL picks the login's host */
   const char *api_version; /* e.g. "v25.0"; NULL means "v25.0" */
@@ -97,6 +98,16 @@ struct graph_param {
   const char *value;
 };
 
+/* Parameters the client fills in from credentials it holds, for the
+ * token endpoints (graph_request.credentials bits).  The values never
+ * leave the client except in the request itself. */
+enum graph_cred {
+  GRAPH_CRED_CLIENT_SECRET = 1,  /* client_secret=<app secret> */
+  GRAPH_CRED_INPUT_TOKEN = 2,    /* input_token=<token> (debug_token) */
+  GRAPH_CRED_EXCHANGE_TOKEN = 4, /* fb_exchange_token=<token> */
+  GRAPH_CRED_CLIENT_ID = 8,      /* client_id=<app id> */
+};
+
 struct graph_request {
   const char *method;   /* "GET", "POST" or "DELETE" */
   const char *path;     /* segments joined by '/', e.g. "me/conversations";
@@ -107,6 +118,9 @@ struct graph_request {
   const json_t *json_body;          /* POST only; borrowed */
   int retry_safe;                   /* 1 for reads */
   const volatile int *cancel;       /* non-zero stops the call */
+  int unversioned;      /* 1: no /vNN.N before the path (the token
+                         * endpoints of graph.instagram.com) */
+  unsigned credentials; /* enum graph_cred bits; 0 for ordinary calls */
 };
 
 struct graph_response {
@@ -123,6 +137,10 @@ struct graph;
 struct graph *graph_new(const struct graph_config *cfg, struct err *e);
 void graph_free(struct graph *g);
 enum graph_login graph_login(const struct graph *g);
+/* The configured app id, or NULL. */
+const char *graph_app_id(const struct graph *g);
+/* 1 when an app secret is configured. */
+int graph_has_app_secret(const struct graph *g);
 /* scheme://host[:port] that calls go to (no token in it); g owns it. */
 const char *graph_base_url(const struct graph *g);
 

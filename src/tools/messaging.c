@@ -425,6 +425,111 @@ send_message(struct call *c, const json_t *args, struct result *r)
   return result_ok(r, out);
 }
 
+static int
+send_media(struct call *c, const json_t *args, struct result *r)
+{
+  char path[300];
+  const char *tag = str(args, "tag");
+  json_t *req, *body = NULL, *out;
+
+  snprintf(path, sizeof(path), "%s/messages", owner_node(c));
+  req = json_pack("{s:{s:s}, s:{s:{s:s, s:{s:s}}}, s:s}", "recipient", "id",
+                  str(args, "recipient_id"), "message", "attachment",
+                  "type", str(args, "type"), "payload", "url",
+                  str(args, "url"), "messaging_type",
+                  tag != NULL ? "MESSAGE_TAG" : "RESPONSE");
+  if (tag != NULL)
+    json_object_set_new(req, "tag", json_string(tag));
+  if (tool_graph(c, r, "POST", path, NULL, req, 0, &body) != 0) {
+    json_decref(req);
+    return -1;
+  }
+  json_decref(req);
+  if (str(body, "message_id") == NULL) {
+    json_decref(body);
+    return result_errorf(r, "graph_error",
+                         "Meta accepted the request but returned no "
+                         "message_id; check the conversation before "
+                         "sending again.");
+  }
+  out = json_pack("{s:s, s:s, s:s}", "recipient_id",
+                  str(body, "recipient_id") ? str(body, "recipient_id")
+                                            : str(args, "recipient_id"),
+                  "message_id", str(body, "message_id"), "type",
+                  str(args, "type"));
+  json_decref(body);
+  return result_ok(r, out);
+}
+
+/* POST {recipient, sender_action[, payload]}: Meta answers
+ * {recipient_id}. */
+static int
+sender_action(struct call *c, const json_t *args, struct result *r,
+              const char *action, json_t *payload)
+{
+  char path[300];
+  json_t *req, *body = NULL, *out;
+
+  snprintf(path, sizeof(path), "%s/messages", owner_node(c));
+  req = json_pack("{s:{s:s}, s:s}", "recipient", "id",
+                  str(args, "recipient_id"), "sender_action", action);
+  if (payload != NULL)
+    json_object_set_new(req, "payload", payload);
+  if (tool_graph(c, r, "POST", path, NULL, req, 1, &body) != 0) {
+    json_decref(req);
+    return -1;
+  }
+  json_decref(req);
+  out = json_pack("{s:s, s:s}", "recipient_id",
+                  str(body, "recipient_id") ? str(body, "recipient_id")
+                                            : str(args, "recipient_id"),
+                  "action", action);
+  json_decref(body);
+  return result_ok(r, out);
+}
+
+static int
+send_reaction(struct call *c, const json_t *args, struct result *r)
+{
+  const char *reaction = str(args, "reaction");
+  int remove = json_is_true(json_object_get(args, "remove"));
+  json_t *payload;
+
+  if (remove && reaction != NULL)
+    return result_errorf(r, "invalid_argument",
+                         "reaction and remove=true exclude each other: "
+                         "leave reaction out to remove your reaction.");
+  payload = json_pack("{s:s}", "message_id", str(args, "message_id"));
+  if (!remove)
+    json_object_set_new(payload, "reaction",
+                        json_string(reaction != NULL ? reaction : "love"));
+  return sender_action(c, args, r, remove ? "unreact" : "react", payload);
+}
+
+static int
+mark_seen(struct call *c, const json_t *args, struct result *r)
+{
+  return sender_action(c, args, r, "mark_seen", NULL);
+}
+
+static int
+set_typing(struct call *c, const json_t *args, struct result *r)
+{
+  return sender_action(c, args, r,
+                       json_is_false(json_object_get(args, "on"))
+                           ? "typing_off" : "typing_on", NULL);
+}
+
+#define RECIPIENT_PROP                                                       \
+  "\"recipient_id\":{\"type\":\"string\",\"pattern\":\"" IGSID_PATTERN       \
+  "\",\"description\":\"Instagram-scoped ID (IGSID) of the person, "        \
+  "from a conversation's participants; not a username.\"}"
+#define ACTION_OUTPUT                                                        \
+  "{\"type\":\"object\",\"properties\":{"                                  \
+  "\"recipient_id\":{\"type\":\"string\"},"                                \
+  "\"action\":{\"type\":\"string\"}},"                                     \
+  "\"required\":[\"recipient_id\",\"action\"]}"
+
 static const struct tool messaging_tools[] = {
   {
     .name = "ig_list_conversations",
@@ -559,6 +664,88 @@ static const struct tool messaging_tools[] = {
         "\"required\":[\"recipient_id\",\"message_id\"]}",
     .hints = HINTS_WRITE,
     .run = send_message,
+  },
+  {
+    .name = "ig_send_media",
+    .title = "Send an image, video, audio or file",
+    .description =
+        "Send an image, video, audio clip or file (PDF) as a DM, by a "
+        "public https URL Meta can download. Same window as "
+        "ig_send_message: within 24 hours of the person's last message, "
+        "24 hours to 7 days only with tag HUMAN_AGENT. Sizes: images 8 MB, "
+        "video, audio and files 25 MB.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        RECIPIENT_PROP ","
+        "\"type\":{\"type\":\"string\",\"enum\":[\"image\",\"video\","
+        "\"audio\",\"file\"],\"description\":\"What the URL points to.\"},"
+        "\"url\":{\"type\":\"string\",\"pattern\":\"^https://[^\\\\s]+$\","
+        "\"maxLength\":2048,\"description\":\"Public https URL of the "
+        "file (no login, no redirect to an HTML page).\"},"
+        "\"tag\":{\"type\":\"string\",\"enum\":[\"HUMAN_AGENT\"],"
+        "\"description\":\"HUMAN_AGENT: a person replies 24 h to 7 days "
+        "after the user's last message.\"}},"
+        "\"required\":[\"recipient_id\",\"type\",\"url\"],"
+        "\"additionalProperties\":false}",
+    .output_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        "\"recipient_id\":{\"type\":\"string\"},"
+        "\"message_id\":{\"type\":\"string\"},"
+        "\"type\":{\"type\":\"string\"}},"
+        "\"required\":[\"recipient_id\",\"message_id\"]}",
+    .hints = HINTS_WRITE,
+    .run = send_media,
+  },
+  {
+    .name = "ig_send_reaction",
+    .title = "React to a direct message",
+    .description =
+        "React to a message of a DM conversation with \"love\" (the heart) "
+        "or an emoji, or remove your reaction with remove=true. Allowed "
+        "only within the messaging window, like sending.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        RECIPIENT_PROP ","
+        "\"message_id\":{\"type\":\"string\",\"pattern\":\"" NODE_ID_PATTERN
+        "\",\"description\":\"mid of the message to react to.\"},"
+        "\"reaction\":{\"type\":\"string\",\"minLength\":1,"
+        "\"maxLength\":16,\"description\":\"love (default) or one emoji.\"},"
+        "\"remove\":{\"type\":\"boolean\",\"default\":false,"
+        "\"description\":\"true removes your reaction (unreact).\"}},"
+        "\"required\":[\"recipient_id\",\"message_id\"],"
+        "\"additionalProperties\":false}",
+    .output_schema = ACTION_OUTPUT,
+    .hints = HINTS_WRITE,
+    .run = send_reaction,
+  },
+  {
+    .name = "ig_mark_seen",
+    .title = "Mark a conversation as seen",
+    .description =
+        "Mark the person's messages as seen (they see a read receipt). "
+        "Allowed only within the messaging window.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{" RECIPIENT_PROP "},"
+        "\"required\":[\"recipient_id\"],\"additionalProperties\":false}",
+    .output_schema = ACTION_OUTPUT,
+    .hints = HINTS_WRITE_IDEMPOTENT,
+    .run = mark_seen,
+  },
+  {
+    .name = "ig_set_typing",
+    .title = "Show or hide the typing indicator",
+    .description =
+        "Show (on=true) or hide (on=false) the typing indicator in a DM "
+        "conversation while a reply is being prepared. Allowed only within "
+        "the messaging window; Meta hides it after about 20 seconds.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{" RECIPIENT_PROP ","
+        "\"on\":{\"type\":\"boolean\",\"default\":true,"
+        "\"description\":\"true: typing_on, false: typing_off.\"}},"
+        "\"required\":[\"recipient_id\"],\"additionalProperties\":false}",
+    .output_schema = ACTION_OUTPUT,
+    .hints = HINTS_WRITE_IDEMPOTENT,
+    .run = set_typing,
   },
 };
 

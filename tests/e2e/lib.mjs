@@ -9,7 +9,7 @@
 // server wrote so a test can check that no credential ever leaked.  No
 // helper prints a token: secrets are compared, never shown.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -23,13 +23,23 @@ if (!BIN || !SRC) {
   process.exit(2);
 }
 
-export const TOOL_NAMES = [
+/* The messaging core of the foundation; always present. */
+export const MESSAGING_TOOLS = [
   'ig_list_conversations',
   'ig_get_conversation',
   'ig_list_messages',
   'ig_get_message',
   'ig_send_message',
 ];
+
+/* Every tool of the registry, as `igmcp tools --json` prints it: the MCP
+ * side must list exactly these. */
+export const TOOL_NAMES = JSON.parse(
+  execFileSync(BIN, ['tools', '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } }),
+).map((t) => t.name);
+for (const name of MESSAGING_TOOLS) {
+  if (!TOOL_NAMES.includes(name)) throw new Error(`igmcp tools lacks ${name}`);
+}
 
 /* The environment for a spawned server: a minimal one, never any IG_*
  * setting of the developer's shell, but the sanitizer options when set. */

@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  RawServer, SandboxAdmin, assertNoSecrets, sandboxSecrets, sleep, waitFor,
+  RawServer, SandboxAdmin, TOOL_NAMES, assertNoSecrets, sandboxSecrets, sleep, waitFor,
 } from './lib.mjs';
 
 const servers = [];
@@ -62,7 +62,7 @@ test('a request before initialize is refused; 2024-11-05 is echoed', async () =>
   });
   assertError(again, -32600, 3);
   const { msg: list } = await s.call(4, 'tools/list', {});
-  assert.equal(list.result.tools.length, 5);
+  assert.equal(list.result.tools.length, TOOL_NAMES.length);
   assert.deepEqual(s.bad, []);
 });
 
