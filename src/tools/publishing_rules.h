@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * publishing_rules.h: Meta's publishing rules checked locally, before a
+ * request is spent.
+ *
+ * Each check returns 0 when the value passes, or -1 and writes into err a
+ * one-line explanation naming the field, the rule and the limit (and the
+ * value found), ready for result_errorf.  Nothing here allocates or talks
+ * to the network, so the unit test drives the rules at their boundaries.
+ */
+#ifndef IGMCP_TOOLS_PUBLISHING_RULES_H
+#define IGMCP_TOOLS_PUBLISHING_RULES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define PUB_CAPTION_MAX 2200
+#define PUB_HASHTAGS_MAX 30
+#define PUB_MENTIONS_MAX 20
+#define PUB_CAROUSEL_MIN 2
+#define PUB_CAROUSEL_MAX 10
+#define PUB_COLLABORATORS_MAX 3
+#define PUB_ALT_TEXT_MAX 1000
+
+/* Counts hashtags ('#' followed by a letter, digit, '_' or any non-ASCII
+ * character) and @mentions (the same after '@', unless the '@' follows a
+ * letter or digit, as in an e-mail address). */
+void pub_count_tags(const char *s, size_t *hashtags, size_t *mentions);
+
+/* Caption: at most 2,200 characters (code points), 30 hashtags and 20
+ * @mentions.  NULL passes. */
+int pub_check_caption(const char *caption, char *err, size_t errlen);
+
+/* A media URL Meta must fetch: https only, with a host that is neither
+ * "localhost" (or *.localhost, a metadata host name) nor an IP literal in
+ * a private, loopback, link-local, carrier-grade NAT, multicast, reserved
+ * or cloud-metadata range; no user:password@.  field names the argument
+ * in the message. */
+int pub_check_url(const char *field, const char *url, char *err,
+                  size_t errlen);
+
+/* A carousel has 2 to 10 items. */
+int pub_check_carousel_count(size_t n, char *err, size_t errlen);
+
+/* At most 3 collaborators. */
+int pub_check_collaborators(size_t n, char *err, size_t errlen);
+
+/* user_tags: an array of {username, x?, y?}; x and y in [0, 1], both
+ * present when need_xy (images).  NULL passes. */
+int pub_check_user_tags(const json_t *tags, int need_xy, char *err,
+                        size_t errlen);
+
+/* alt_text: at most 1,000 characters.  NULL passes. */
+int pub_check_alt_text(const char *alt, char *err, size_t errlen);
+
+#endif
