@@ -26,7 +26,6 @@
 
 /* The app id the sandbox answers for GET /app and expects as client_id
  * (routes_profile.c has the same value; sandbox.h is the place for it). */
-#define CLI_SANDBOX_APP_ID "900000000000001"
 
 enum {
   OPT_USER_ID = 256,
@@ -215,7 +214,7 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
     config_set(&o->cfg.graph_url, url);
     config_set(&o->cfg.token, fb ? SANDBOX_FB_TOKEN : SANDBOX_IG_TOKEN);
     config_set(&o->cfg.app_secret, SANDBOX_APP_SECRET);
-    config_set(&o->cfg.app_id, CLI_SANDBOX_APP_ID);
+    config_set(&o->cfg.app_id, SANDBOX_APP_ID);
     log_add_secret(o->cfg.token);
     log_add_secret(o->cfg.app_secret);
     log_info("sandbox listening on %s", url);

@@ -36,6 +36,7 @@ void sandbox_stop(struct sandbox *s);
 #define SANDBOX_IG_USER_ID "17841400000000001"
 #define SANDBOX_IG_USERNAME "sandbox.studio"
 #define SANDBOX_PAGE_ID "100000000000001"
+#define SANDBOX_APP_ID "900000000000001"
 /* What GET /me answers as "id" on graph.instagram.com: like Meta, the
  * app-scoped id, while "user_id" is SANDBOX_IG_USER_ID. */
 #define SANDBOX_IG_SCOPED_ID "26000000000000001"

@@ -13,7 +13,7 @@
 #include "sbx.h"
 
 /* The sandbox's app (GET /app, debug_token, client_id). */
-#define SBX_APP_ID "900000000000001"
+#define SBX_APP_ID SANDBOX_APP_ID
 #define SBX_APP_NAME "igmcp sandbox app"
 /* A second Page of the Facebook user, without an Instagram account. */
 #define SBX_PAGE2_ID "100000000000002"
