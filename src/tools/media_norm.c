@@ -7,6 +7,7 @@
  * media_type would hide them), a comment gains replies_count when its
  * replies came along.
  */
+#include "tools/account.h"
 #include "tools/media_norm.h"
 
 #include <ctype.h>
@@ -29,31 +30,12 @@ int
 mnorm_user(struct call *c, struct result *r, const json_t *args, char *out,
            size_t outlen)
 {
-  const char *u = mnorm_str(args, "user_id");
-  struct graph_param p[2] = { { "fields", "instagram_business_account" },
-                              { NULL, NULL } };
-  json_t *body = NULL;
-  const char *id;
+  int own;
 
-  if (u == NULL)
-    u = c->acct->user_id != NULL ? c->acct->user_id : "me";
-  if (strcmp(u, "me") != 0 || c->acct->login != GRAPH_LOGIN_FACEBOOK) {
-    snprintf(out, outlen, "%s", u);
-    return 0;
-  }
-  if (tool_graph(c, r, "GET", c->acct->page_id ? c->acct->page_id : "me", p,
-                 NULL, 1, &body) != 0)
-    return -1;
-  id = mnorm_str(json_object_get(body, "instagram_business_account"), "id");
-  if (id == NULL) {
-    json_decref(body);
-    return result_errorf(r, "not_configured",
-                         "The Facebook Page has no Instagram professional "
-                         "account linked; link one or pass user_id.");
-  }
-  snprintf(out, outlen, "%s", id);
-  json_decref(body);
-  return 0;
+  /* One resolver for the whole catalog: "me" and Facebook Page ids become
+   * the Instagram account id (account.h). */
+  return account_resolve_user(c, r, mnorm_str(args, "user_id"), out, outlen,
+                              &own);
 }
 
 const char *

@@ -74,8 +74,8 @@
 
 const char *mnorm_str(const json_t *o, const char *k);
 /* The IG account node for user edges, into out: args' user_id, else the
- * configured id; "me" with Facebook Login is the Page, so there the IG
- * account is looked up (GET {page}?fields=instagram_business_account).
+ * configured id; "me" and Facebook Page ids (Facebook Login) are resolved
+ * to the Page's instagram_business_account by account_resolve_user.
  * Returns 0, or -1 with r set. */
 int mnorm_user(struct call *c, struct result *r, const json_t *args,
                char *out, size_t outlen);
