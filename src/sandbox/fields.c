@@ -242,6 +242,41 @@ sbx_fields_check(struct sbx_req *r, const struct sbx_fields *f,
   return 0;
 }
 
+void
+sbx_const_node(struct sbx_req *r, const char *def, const char *node_type,
+               const struct sbx_const_field *table, const char *id)
+{
+  struct sbx_fields *f = NULL;
+  json_t *o;
+
+  if (sbx_req_fields(r, def, &f) != 0)
+    return;
+  for (size_t i = 0; i < f->n; i++) {
+    size_t k;
+    for (k = 0; table[k].name != NULL; k++)
+      if (strcmp(table[k].name, f->v[i].name) == 0)
+        break;
+    if (table[k].name == NULL) {
+      sbx_err_field(r, f->v[i].name, node_type);
+      goto out;
+    }
+  }
+  o = json_object();
+  for (size_t i = 0; i < f->n; i++) {
+    const struct sbx_const_field *c = table;
+    while (strcmp(c->name, f->v[i].name) != 0)
+      c++;
+    json_object_set_new(o, c->name, c->id_object
+                        ? json_pack("{s:s}", "id", c->value)
+                        : json_string(c->value));
+  }
+  if (json_object_get(o, "id") == NULL)
+    json_object_set_new(o, "id", json_string(id));
+  r->resp = o;
+out:
+  sbx_fields_free(f);
+}
+
 const char *
 sbx_param(const struct sbx_req *r, const char *name)
 {

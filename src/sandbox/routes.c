@@ -36,10 +36,6 @@ static const char *const account_fields_fb[] = {
   "followers_count", "follows_count", "media_count", "biography", "website",
   NULL
 };
-static const char *const page_fields[] = {
-  "id", "name", "instagram_business_account", "category", "link", "username",
-  NULL
-};
 static const char *const user_fields[] = {
   "id", "name", "username", "profile_pic", "follower_count",
   "is_user_follow_business", "is_business_follow_user", "is_verified_user",
@@ -105,36 +101,17 @@ out:
 static void
 get_page(struct sbx_req *r)
 {
-  struct sbx_fields *f = NULL;
-  json_t *o;
+  static const struct sbx_const_field page[] = {
+    { "id", SANDBOX_PAGE_ID, 0 },
+    { "name", SBX_PAGE_NAME, 0 },
+    { "instagram_business_account", SANDBOX_IG_USER_ID, 1 },
+    { "category", "Arts & crafts store", 0 },
+    { "link", "https://www.facebook.com/" SANDBOX_PAGE_ID, 0 },
+    { "username", "sandboxstudio", 0 },
+    { NULL, NULL, 0 }
+  };
 
-  if (sbx_req_fields(r, "name,id", &f) != 0)
-    return;
-  if (sbx_fields_check(r, f, page_fields, "Page") != 0)
-    goto out;
-  o = json_object();
-  for (size_t i = 0; i < f->n; i++) {
-    const char *n = f->v[i].name;
-    json_t *v;
-    if (strcmp(n, "id") == 0)
-      v = json_string(SANDBOX_PAGE_ID);
-    else if (strcmp(n, "name") == 0)
-      v = json_string(SBX_PAGE_NAME);
-    else if (strcmp(n, "instagram_business_account") == 0)
-      v = json_pack("{s:s}", "id", SANDBOX_IG_USER_ID);
-    else if (strcmp(n, "category") == 0)
-      v = json_string("Arts & crafts store");
-    else if (strcmp(n, "username") == 0)
-      v = json_string("sandboxstudio");
-    else
-      v = json_string("https://www.facebook.com/" SANDBOX_PAGE_ID);
-    json_object_set_new(o, n, v);
-  }
-  if (json_object_get(o, "id") == NULL)
-    json_object_set_new(o, "id", json_string(SANDBOX_PAGE_ID));
-  r->resp = o;
-out:
-  sbx_fields_free(f);
+  sbx_const_node(r, "name,id", "Page", page, SANDBOX_PAGE_ID);
 }
 
 /* The Instagram User Profile API: what a business may see of a user it

@@ -183,42 +183,18 @@ debug_token(struct sbx_req *r)
 static void
 get_app(struct sbx_req *r)
 {
-  static const char *const allowed[] = {
-    "id", "name", "link", "category", "namespace", "description",
-    "privacy_policy_url", NULL
+  static const struct sbx_const_field app[] = {
+    { "id", SBX_APP_ID, 0 },
+    { "name", SBX_APP_NAME, 0 },
+    { "link", "https://www.facebook.com/games/?app_id=" SBX_APP_ID, 0 },
+    { "category", "Business", 0 },
+    { "namespace", "igmcp_sandbox", 0 },
+    { "description", "The app behind the igmcp sandbox.", 0 },
+    { "privacy_policy_url", "https://example.com/privacy", 0 },
+    { NULL, NULL, 0 }
   };
-  struct sbx_fields *f = NULL;
-  json_t *o;
 
-  if (sbx_req_fields(r, "link,name,id", &f) != 0)
-    return;
-  if (sbx_fields_check(r, f, allowed, "Application") != 0)
-    goto out;
-  o = json_object();
-  for (size_t i = 0; i < f->n; i++) {
-    const char *n = f->v[i].name;
-    json_t *v;
-    if (strcmp(n, "id") == 0)
-      v = json_string(SBX_APP_ID);
-    else if (strcmp(n, "name") == 0)
-      v = json_string(SBX_APP_NAME);
-    else if (strcmp(n, "link") == 0)
-      v = json_string("https://www.facebook.com/games/?app_id=" SBX_APP_ID);
-    else if (strcmp(n, "category") == 0)
-      v = json_string("Business");
-    else if (strcmp(n, "namespace") == 0)
-      v = json_string("igmcp_sandbox");
-    else if (strcmp(n, "description") == 0)
-      v = json_string("The app behind the igmcp sandbox.");
-    else
-      v = json_string("https://example.com/privacy");
-    json_object_set_new(o, n, v);
-  }
-  if (json_object_get(o, "id") == NULL)
-    json_object_set_new(o, "id", json_string(SBX_APP_ID));
-  r->resp = o;
-out:
-  sbx_fields_free(f);
+  sbx_const_node(r, "link,name,id", "Application", app, SBX_APP_ID);
 }
 
 /* One Page of /me/accounts with the requested fields. */

@@ -155,6 +155,18 @@ int sbx_req_fields(struct sbx_req *r, const char *def,
  * the error response and returns -1 on the first unknown one. */
 int sbx_fields_check(struct sbx_req *r, const struct sbx_fields *f,
                      const char *const *allowed, const char *node_type);
+/* One field of a node whose fields are constants: its value as a string,
+ * or, with id_object, as {"id": value}.  Tables end with a NULL name. */
+struct sbx_const_field {
+  const char *name;
+  const char *value;
+  int id_object;
+};
+/* GET of such a node: the request's fields (def when none) checked
+ * against table (node_type names the node in the error), answered with
+ * their values; "id" (id) is always there. */
+void sbx_const_node(struct sbx_req *r, const char *def, const char *node_type,
+                    const struct sbx_const_field *table, const char *id);
 
 /* A request parameter from the query or the body, as a string (borrowed;
  * NULL when absent or not a string). */

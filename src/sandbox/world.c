@@ -184,8 +184,8 @@ static const char *const outbound_pool[L_NLANG][6] = {
 };
 
 /* splitmix64: small, fast and good enough for a deterministic world. */
-static uint64_t
-rng_next(struct world *w)
+uint64_t
+world_rng_next(struct world *w)
 {
   uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -193,16 +193,16 @@ rng_next(struct world *w)
   return z ^ (z >> 31);
 }
 
-static long
-rng_range(struct world *w, long lo, long hi)
+long
+world_rng_range(struct world *w, long lo, long hi)
 {
-  return lo + (long)(rng_next(w) % (uint64_t)(hi - lo + 1));
+  return lo + (long)(world_rng_next(w) % (uint64_t)(hi - lo + 1));
 }
 
 static int
 rng_pct(struct world *w, int pct)
 {
-  return (int)(rng_next(w) % 100) < pct;
+  return (int)(world_rng_next(w) % 100) < pct;
 }
 
 /* Writes n random decimal digits (the first one non-zero) into out. */
@@ -210,7 +210,7 @@ static void
 rng_digits(struct world *w, char *out, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    out[i] = (char)('0' + rng_next(w) % 10);
+    out[i] = (char)('0' + world_rng_next(w) % 10);
   if (n > 0 && out[0] == '0')
     out[0] = '1';
   out[n] = '\0';
@@ -262,7 +262,7 @@ world_cdn_url(struct world *w)
 
   rng_digits(w, asset, 17);
   for (size_t i = 0; i < 43; i++)
-    sig[i] = al[rng_next(w) % 64];
+    sig[i] = al[world_rng_next(w) % 64];
   sig[43] = '\0';
   return xasprintf("https://lookaside.fbsbx.com/ig_messaging_cdn/"
                    "?asset_id=%s&signature=%s", asset, sig);
@@ -298,7 +298,7 @@ new_igsid(struct world *w)
   for (;;) {
     size_t n = rng_pct(w, 50) ? 16 : 17;
     rng_digits(w, id, n);
-    id[0] = first[rng_next(w) % (sizeof(first) - 1)];
+    id[0] = first[world_rng_next(w) % (sizeof(first) - 1)];
     if (world_user_by_id(w, id) == NULL)
       return xstrdup(id);
   }
@@ -313,7 +313,7 @@ add_conv(struct world *w, struct world_user *u, const char *folder)
 
   memcpy(key, "340282366841710300", 18);
   rng_digits(w, key + 18, 21);
-  key[18] = (char)('0' + rng_next(w) % 10);
+  key[18] = (char)('0' + world_rng_next(w) % 10);
   c->thread_key = xstrdup(key);
   {
     char *enc = b64(key);
@@ -338,7 +338,7 @@ add_user(struct world *w, const char *username, const char *name)
   u->id = new_igsid(w);
   u->username = xstrdup(username);
   u->name = xstrdup(name != NULL ? name : username);
-  u->follower_count = (int)rng_range(w, 40, 25000);
+  u->follower_count = (int)world_rng_range(w, 40, 25000);
   u->follows_us = rng_pct(w, 70);
   u->we_follow = rng_pct(w, 20);
   w->users = xrealloc(w->users, (w->nusers + 1) * sizeof(*w->users));
@@ -420,7 +420,7 @@ fill_conv(struct world *w, struct world_conv *c, const struct conv_spec *s,
 
   /* Trailing replies of ours, after the user's last message. */
   for (k = 0; k < s->trailing_out; k++) {
-    times[n - 1 - k] = t + (s->trailing_out - k) * rng_range(w, 60, 900);
+    times[n - 1 - k] = t + (s->trailing_out - k) * world_rng_range(w, 60, 900);
     if (times[n - 1 - k] >= now)
       times[n - 1 - k] = now - 1 - k;
     dir[n - 1 - k] = 1;
@@ -428,13 +428,13 @@ fill_conv(struct world *w, struct world_conv *c, const struct conv_spec *s,
   for (k = n - 1 - s->trailing_out; k >= 0; k--) {
     times[k] = t;
     dir[k] = (k == n - 1 - s->trailing_out) ? 0 : !rng_pct(w, 55);
-    t -= rng_pct(w, 70) ? rng_range(w, 30, 600) : rng_range(w, 3600, 172800);
+    t -= rng_pct(w, 70) ? world_rng_range(w, 30, 600) : world_rng_range(w, 3600, 172800);
   }
   for (k = 0; k < n; k++) {
     struct world_msg *m = world_append(w, c, dir[k], times[k]);
     const char *text = dir[k]
-      ? outbound_pool[s->lang][rng_next(w) % 6]
-      : inbound_pool[s->lang][rng_next(w) % 10];
+      ? outbound_pool[s->lang][world_rng_next(w) % 6]
+      : inbound_pool[s->lang][world_rng_next(w) % 10];
     m->text = xstrdup(text);
     /* Random decorations on older messages. */
     if (rng_pct(w, 8)) {
@@ -449,7 +449,7 @@ fill_conv(struct world *w, struct world_conv *c, const struct conv_spec *s,
       m->text = NULL;
     }
     if (k > 2 && rng_pct(w, 6)) {
-      size_t target = (size_t)rng_range(w, 0, k - 1);
+      size_t target = (size_t)world_rng_range(w, 0, k - 1);
       m->reply_mid = xstrdup(c->msgs[target].mid);
       m->reply_self = c->msgs[target].from_us == m->from_us;
     }

@@ -113,6 +113,11 @@ void world_free(struct world *w);
 /* The sandbox clock. */
 int64_t world_now(const struct world *w);
 
+/* The world's deterministic generator (splitmix64 on w->rng): the next
+ * number, and one in [lo, hi]. */
+uint64_t world_rng_next(struct world *w);
+long world_rng_range(struct world *w, long lo, long hi);
+
 /* Lookups; they return borrowed pointers or NULL. */
 struct world_conv *world_conv_by_id(const struct world *w, const char *id);
 struct world_conv *world_conv_by_user(const struct world *w,

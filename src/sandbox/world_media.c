@@ -34,22 +34,6 @@ struct world_media {
   size_t ni;
 };
 
-/* splitmix64 on the world's generator, as world.c does. */
-static uint64_t
-rng_next(struct world *w)
-{
-  uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static long
-rng_range(struct world *w, long lo, long hi)
-{
-  return lo + (long)(rng_next(w) % (uint64_t)(hi - lo + 1));
-}
-
 /* A 17-digit id starting with prefix (3 digits), unused in the world. */
 static char *
 new_id(struct world *w, const char *prefix)
@@ -60,7 +44,7 @@ new_id(struct world *w, const char *prefix)
     size_t n = strlen(prefix);
     memcpy(buf, prefix, n);
     for (size_t i = n; i < 17; i++)
-      buf[i] = (char)('0' + rng_next(w) % 10);
+      buf[i] = (char)('0' + world_rng_next(w) % 10);
     buf[17] = '\0';
     if (world_media_find(w, buf) == NULL && world_comment_find(w, buf) == NULL)
       return xstrdup(buf);
@@ -75,9 +59,9 @@ new_shortcode(struct world *w)
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   char buf[12];
 
-  buf[0] = (char)('C' + rng_next(w) % 4);
+  buf[0] = (char)('C' + world_rng_next(w) % 4);
   for (size_t i = 1; i < 11; i++)
-    buf[i] = al[rng_next(w) % 64];
+    buf[i] = al[world_rng_next(w) % 64];
   buf[11] = '\0';
   return xstrdup(buf);
 }
@@ -146,7 +130,7 @@ make_item(struct world *w, const char *media_type, const char *product_type,
   it->owner_id = xstrdup(owner_id);
   it->username = xstrdup(username);
   if (strcmp(product_type, "REELS") == 0)
-    it->view_count = (int)rng_range(w, 800, 40000);
+    it->view_count = (int)world_rng_range(w, 800, 40000);
   push_item(w, it);
   return it;
 }
@@ -341,15 +325,15 @@ seed_comments(struct world *w, struct world_media_item *it, int n,
   int64_t span = now - it->timestamp;
 
   for (int i = 0; i < n && w->nusers > 0; i++) {
-    const struct world_user *u = w->users[rng_next(w) % w->nusers];
+    const struct world_user *u = w->users[world_rng_next(w) % w->nusers];
     int64_t t = it->timestamp + (span / (n + 1)) * (i + 1) / 2 +
-                rng_range(w, 60, 3000);
+                world_rng_range(w, 60, 3000);
     struct world_comment *c;
     if (t > now - 60)
       t = now - 60;
     c = world_comment_add(w, it->id, NULL, u->username,
-                          texts[rng_next(w) % 10], t);
-    c->like_count = (int)rng_range(w, 0, 12);
+                          texts[world_rng_next(w) % 10], t);
+    c->like_count = (int)world_rng_range(w, 0, 12);
     if (i == 0)
       world_comment_add(w, it->id, c->id, NULL, "Thank you so much! 🙏",
                         t + 1800 < now ? t + 1800 : now - 30);
@@ -439,12 +423,12 @@ world_media_build(struct world *w, int64_t now)
       it = world_media_add(w, "CAROUSEL_ALBUM", "FEED",
                            "Three ways to glaze a bowl (swipe) ➡️", NULL,
                            t, kids, 3);
-      it->like_count = (int)rng_range(w, 60, 400);
+      it->like_count = (int)world_rng_range(w, 60, 400);
       seed_comments(w, it, 4, now);
     }
     it = world_media_add(w, s->type, s->product, s->caption, NULL,
                          now - s->age, NULL, 0);
-    it->like_count = (int)rng_range(w, 20, 600);
+    it->like_count = (int)world_rng_range(w, 20, 600);
     if (s->caption != NULL && strstr(s->caption, "Comments are off"))
       it->is_comment_enabled = 0;
     else if (s->age < 60 * DAY)

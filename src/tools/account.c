@@ -103,6 +103,37 @@ account_resolve_user(struct call *c, struct result *r, const char *id,
   return 0;
 }
 
+int
+account_resolve_own(struct call *c, struct result *r, char *out,
+                    size_t outlen)
+{
+  struct graph_param p[2] = { { "fields", "instagram_business_account" },
+                              { NULL, NULL } };
+  const char *cfg = c->acct->user_id;
+  json_t *body = NULL;
+  const char *id;
+
+  if (c->acct->login != GRAPH_LOGIN_FACEBOOK ||
+      (cfg != NULL && strcmp(cfg, "me") != 0)) {
+    snprintf(out, outlen, "%s", cfg != NULL ? cfg : "me");
+    return 0;
+  }
+  if (tool_graph(c, r, "GET", c->acct->page_id ? c->acct->page_id : "me",
+                 p, NULL, 1, &body) != 0)
+    return -1;
+  id = str(json_object_get(body, "instagram_business_account"), "id");
+  if (id == NULL || strlen(id) >= outlen) {
+    json_decref(body);
+    return result_errorf(r, "not_configured",
+                         "The Facebook Page has no linked Instagram "
+                         "professional account; link one, or set the "
+                         "account id with --user-id.");
+  }
+  snprintf(out, outlen, "%s", id);
+  json_decref(body);
+  return 0;
+}
+
 /* ig_get_account ------------------------------------------------------ */
 
 #define FIELDS_IG                                                           \

@@ -26,4 +26,13 @@
 int account_resolve_user(struct call *c, struct result *r, const char *id,
                          char *out, size_t outlen, int *is_own);
 
+/* The configured Instagram account id, for tools that act on it alone:
+ * the configured user id when it is not "me"; with Instagram Login "me";
+ * with Facebook Login the linked account of the configured Page (or of
+ * "me") by GET ?fields=instagram_business_account.  Writes it to out.
+ * Returns 0, or -1 with r filled ("not_configured" when the Page has no
+ * linked account, or a Graph error). */
+int account_resolve_own(struct call *c, struct result *r, char *out,
+                        size_t outlen);
+
 #endif

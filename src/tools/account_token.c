@@ -63,62 +63,21 @@ iso_time(long long t)
   return json_string(buf);
 }
 
-/* One call to a token endpoint, with credentials the client adds itself.
- * Mirrors tool_graph, which has no way to ask for them. */
+/* One call to a token endpoint, with credentials the client adds itself
+ * (tool_graph has no way to ask for them). */
 static int
 token_graph(struct call *c, struct result *r, const char *path,
             const struct graph_param *params, int unversioned,
             unsigned creds, json_t **body)
 {
   struct graph_request req = { 0 };
-  struct graph_response resp = { 0 };
-  struct err e = { 0 };
-  char what[600], next[400];
-  json_t *usage;
-  size_t n = 0;
-  int rc;
 
-  *body = NULL;
-  if (c->graph == NULL)
-    return result_errorf(r, "not_configured",
-                         "No Instagram account is configured. Set "
-                         "IG_ACCESS_TOKEN, or start igmcp with --sandbox.");
-  while (params != NULL && params[n].key != NULL)
-    n++;
   req.method = "GET";
   req.path = path;
   req.params = params;
-  req.nparams = n;
-  req.cancel = c->cancel;
   req.unversioned = unversioned;
   req.credentials = creds;
-  call_progress(c, ++c->graph_calls, 0, "Graph API token request");
-  rc = graph_call(c->graph, &req, &resp, &e);
-  if ((usage = graph_usage_json(&resp.usage)) != NULL) {
-    json_decref(c->usage);
-    c->usage = usage;
-  }
-  if (rc == ERR_GRAPH) {
-    graph_response_explain(&resp, what, sizeof(what), next, sizeof(next));
-    result_errorf(r, "graph_error", "%s Next step: %s", what, next);
-    json_object_set_new(json_object_get(r->structured, "error"), "graph",
-                        graph_error_json(&resp.error));
-    graph_response_free(&resp);
-    return -1;
-  }
-  if (rc != 0) {
-    result_errorf(r, rc == ERR_CONFIG ? "not_configured" : "network_error",
-                  "%s", e.msg);
-    graph_response_free(&resp);
-    return -1;
-  }
-  *body = resp.body;
-  resp.body = NULL;
-  graph_response_free(&resp);
-  if (*body == NULL)
-    return result_errorf(r, "graph_error",
-                         "Meta answered without a JSON body.");
-  return 0;
+  return tool_graph_request(c, r, &req, "Graph API token request", body);
 }
 
 /* Writes token to a new file at path, mode 0600.  Returns 0 or -1 with r

@@ -26,6 +26,7 @@
 
 #include "base/clock.h"
 #include "base/xalloc.h"
+#include "tools/account.h"
 #include "tools/tool.h"
 
 #define HASHTAG_BUDGET 30
@@ -67,7 +68,6 @@ struct searched {
 static pthread_mutex_t tags_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct searched *tags_v;
 static size_t tags_n, tags_cap;
-static char tags_ig_id[32]; /* the resolved IG account id, "" if not yet */
 
 static const char *
 str(const json_t *o, const char *k)
@@ -97,52 +97,13 @@ find_name(const char *name)
   return NULL;
 }
 
-/* The IG professional account id for user_id parameters: the configured
- * one, or with Facebook Login and "me" the Page's linked account. */
-static int
-ig_user_id(struct call *c, struct result *r, char out[32])
-{
-  struct graph_param p[2] = { { "fields", "instagram_business_account" },
-                              { NULL, NULL } };
-  const char *cfg = c->acct->user_id;
-  json_t *body = NULL;
-  const char *id;
-
-  if (cfg != NULL && strcmp(cfg, "me") != 0) {
-    snprintf(out, 32, "%s", cfg);
-    return 0;
-  }
-  pthread_mutex_lock(&tags_mu);
-  snprintf(out, 32, "%s", tags_ig_id);
-  pthread_mutex_unlock(&tags_mu);
-  if (out[0] != '\0')
-    return 0;
-  if (tool_graph(c, r, "GET", c->acct->page_id ? c->acct->page_id : "me",
-                 p, NULL, 1, &body) != 0)
-    return -1;
-  id = str(json_object_get(body, "instagram_business_account"), "id");
-  if (id == NULL || strlen(id) >= 32) {
-    json_decref(body);
-    return result_errorf(r, "not_configured",
-                         "The Facebook Page has no linked Instagram "
-                         "professional account; link one, or set the "
-                         "account id with --user-id.");
-  }
-  snprintf(out, 32, "%s", id);
-  pthread_mutex_lock(&tags_mu);
-  snprintf(tags_ig_id, sizeof(tags_ig_id), "%s", id);
-  pthread_mutex_unlock(&tags_mu);
-  json_decref(body);
-  return 0;
-}
-
 /* Checks the login and resolves the account: the start of every tool. */
 static int
 prologue(struct call *c, struct result *r, char ig[32])
 {
   if (c->acct->login != GRAPH_LOGIN_FACEBOOK)
     return result_errorf(r, "invalid_argument", FB_ONLY_MSG);
-  return ig_user_id(c, r, ig);
+  return account_resolve_own(c, r, ig, 32);
 }
 
 /* Hashtag name rule: letters, digits and underscores, no '#' inside, no

@@ -11,12 +11,12 @@
  * normalized: {metrics:[{name, period, title?, value | values:[{value,
  * end_time}] | total_value:{value, breakdowns:[...]}}]}.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
+#include "tools/account.h"
 #include "tools/tool.h"
 
 #define MEDIA_ID_PATTERN "^[0-9]{1,25}$"
@@ -92,9 +92,6 @@ static const struct {
 };
 #define NACCT (sizeof(acct_metrics) / sizeof(acct_metrics[0]))
 
-static pthread_mutex_t ins_mu = PTHREAD_MUTEX_INITIALIZER;
-static char ins_ig_id[32];
-
 static const char *
 str(const json_t *o, const char *k)
 {
@@ -149,46 +146,6 @@ metric_list(struct result *r, const json_t *arr, char *out, size_t len)
       return result_errorf(r, "invalid_argument", "metrics: too many.");
     o += (size_t)snprintf(out + o, len - o, "%s%s", o > 0 ? "," : "", m);
   }
-  return 0;
-}
-
-/* The IG account id: configured, or with Facebook Login and "me" the
- * Page's linked account (resolved once). */
-static int
-account_node(struct call *c, struct result *r, char out[32])
-{
-  struct graph_param p[2] = { { "fields", "instagram_business_account" },
-                              { NULL, NULL } };
-  const char *cfg = c->acct->user_id;
-  json_t *body = NULL;
-  const char *id;
-
-  if (c->acct->login != GRAPH_LOGIN_FACEBOOK ||
-      (cfg != NULL && strcmp(cfg, "me") != 0)) {
-    snprintf(out, 32, "%s", cfg != NULL ? cfg : "me");
-    return 0;
-  }
-  pthread_mutex_lock(&ins_mu);
-  snprintf(out, 32, "%s", ins_ig_id);
-  pthread_mutex_unlock(&ins_mu);
-  if (out[0] != '\0')
-    return 0;
-  if (tool_graph(c, r, "GET", c->acct->page_id ? c->acct->page_id : "me",
-                 p, NULL, 1, &body) != 0)
-    return -1;
-  id = str(json_object_get(body, "instagram_business_account"), "id");
-  if (id == NULL || strlen(id) >= 32) {
-    json_decref(body);
-    return result_errorf(r, "not_configured",
-                         "The Facebook Page has no linked Instagram "
-                         "professional account; link one, or set the "
-                         "account id with --user-id.");
-  }
-  snprintf(out, 32, "%s", id);
-  pthread_mutex_lock(&ins_mu);
-  snprintf(ins_ig_id, sizeof(ins_ig_id), "%s", id);
-  pthread_mutex_unlock(&ins_mu);
-  json_decref(body);
   return 0;
 }
 
@@ -435,7 +392,7 @@ account_insights(struct call *c, const json_t *args, struct result *r)
   if (metric_list(r, json_object_get(args, "metrics"), metrics,
                   sizeof(metrics)) != 0 ||
       check_account(r, args, &since, &until) != 0 ||
-      account_node(c, r, node) != 0)
+      account_resolve_own(c, r, node, sizeof(node)) != 0)
     return -1;
   snprintf(path, sizeof(path), "%s/insights", node);
   p[n++] = (struct graph_param){ "metric", metrics };

@@ -65,6 +65,21 @@ copy_keys(json_t *dst, const json_t *src, const char *const *keys,
   }
 }
 
+/* The items of array a normalized by norm; those it drops are left out. */
+static json_t *
+norm_all(const json_t *a, json_t *(*norm)(const json_t *))
+{
+  json_t *arr = json_array(), *item;
+  size_t i;
+
+  json_array_foreach(a, i, item) {
+    json_t *k = norm(item);
+    if (k != NULL)
+      json_array_append_new(arr, k);
+  }
+  return arr;
+}
+
 json_t *
 mnorm_media(const json_t *m)
 {
@@ -76,8 +91,7 @@ mnorm_media(const json_t *m)
   static const char *const bools[] = { "is_comment_enabled", NULL };
   const json_t *kids = json_object_get(json_object_get(m, "children"),
                                        "data");
-  json_t *o, *item;
-  size_t i;
+  json_t *o;
 
   if (!json_is_object(m) || mnorm_str(m, "id") == NULL)
     return NULL;
@@ -92,15 +106,8 @@ mnorm_media(const json_t *m)
   if (mnorm_str(json_object_get(m, "owner"), "id") != NULL)
     json_object_set_new(o, "owner_id", json_string(
                         mnorm_str(json_object_get(m, "owner"), "id")));
-  if (json_is_array(kids)) {
-    json_t *arr = json_array();
-    json_array_foreach(kids, i, item) {
-      json_t *k = mnorm_media(item);
-      if (k != NULL)
-        json_array_append_new(arr, k);
-    }
-    json_object_set_new(o, "children", arr);
-  }
+  if (json_is_array(kids))
+    json_object_set_new(o, "children", norm_all(kids, mnorm_media));
   return o;
 }
 
@@ -115,8 +122,7 @@ mnorm_comment(const json_t *m)
   const json_t *from = json_object_get(m, "from");
   const json_t *replies = json_object_get(json_object_get(m, "replies"),
                                           "data");
-  json_t *o, *item;
-  size_t i;
+  json_t *o;
 
   if (!json_is_object(m) || mnorm_str(m, "id") == NULL)
     return NULL;
@@ -134,12 +140,7 @@ mnorm_comment(const json_t *m)
     json_object_set_new(o, "media_id", json_string(
                         mnorm_str(json_object_get(m, "media"), "id")));
   if (json_is_array(replies)) {
-    json_t *arr = json_array();
-    json_array_foreach(replies, i, item) {
-      json_t *k = mnorm_comment(item);
-      if (k != NULL)
-        json_array_append_new(arr, k);
-    }
+    json_t *arr = norm_all(replies, mnorm_comment);
     json_object_set_new(o, "replies_count",
                         json_integer((json_int_t)json_array_size(arr)));
     json_object_set_new(o, "replies", arr);

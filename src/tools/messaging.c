@@ -389,14 +389,35 @@ get_message(struct call *c, const json_t *args, struct result *r)
   return result_ok(r, out);
 }
 
+/* POSTs req (consumed) to the account's messages edge.  Returns 0 with
+ * Meta's answer, which has a message_id, in *body; or -1 with r filled. */
+static int
+post_message(struct call *c, struct result *r, json_t *req, json_t **body)
+{
+  char path[300];
+  int rc;
+
+  snprintf(path, sizeof(path), "%s/messages", owner_node(c));
+  rc = tool_graph(c, r, "POST", path, NULL, req, 0, body);
+  json_decref(req);
+  if (rc != 0)
+    return -1;
+  if (str(*body, "message_id") == NULL) {
+    json_decref(*body);
+    return result_errorf(r, "graph_error",
+                         "Meta accepted the request but returned no "
+                         "message_id; check the conversation before "
+                         "sending again.");
+  }
+  return 0;
+}
+
 static int
 send_message(struct call *c, const json_t *args, struct result *r)
 {
-  char path[300];
   const char *tag = str(args, "tag"), *reply = str(args, "reply_to");
   json_t *req, *body = NULL, *out;
 
-  snprintf(path, sizeof(path), "%s/messages", owner_node(c));
   req = json_pack("{s:{s:s}, s:{s:s}, s:s}", "recipient", "id",
                   str(args, "recipient_id"), "message", "text",
                   str(args, "text"), "messaging_type",
@@ -405,18 +426,8 @@ send_message(struct call *c, const json_t *args, struct result *r)
     json_object_set_new(req, "tag", json_string(tag));
   if (reply != NULL)
     json_object_set_new(req, "reply_to", json_pack("{s:s}", "mid", reply));
-  if (tool_graph(c, r, "POST", path, NULL, req, 0, &body) != 0) {
-    json_decref(req);
+  if (post_message(c, r, req, &body) != 0)
     return -1;
-  }
-  json_decref(req);
-  if (str(body, "message_id") == NULL) {
-    json_decref(body);
-    return result_errorf(r, "graph_error",
-                         "Meta accepted the request but returned no "
-                         "message_id; check the conversation before "
-                         "sending again.");
-  }
   out = json_pack("{s:s, s:s}", "recipient_id",
                   str(body, "recipient_id") ? str(body, "recipient_id")
                                             : str(args, "recipient_id"),
@@ -428,11 +439,9 @@ send_message(struct call *c, const json_t *args, struct result *r)
 static int
 send_media(struct call *c, const json_t *args, struct result *r)
 {
-  char path[300];
   const char *tag = str(args, "tag");
   json_t *req, *body = NULL, *out;
 
-  snprintf(path, sizeof(path), "%s/messages", owner_node(c));
   req = json_pack("{s:{s:s}, s:{s:{s:s, s:{s:s}}}, s:s}", "recipient", "id",
                   str(args, "recipient_id"), "message", "attachment",
                   "type", str(args, "type"), "payload", "url",
@@ -440,18 +449,8 @@ send_media(struct call *c, const json_t *args, struct result *r)
                   tag != NULL ? "MESSAGE_TAG" : "RESPONSE");
   if (tag != NULL)
     json_object_set_new(req, "tag", json_string(tag));
-  if (tool_graph(c, r, "POST", path, NULL, req, 0, &body) != 0) {
-    json_decref(req);
+  if (post_message(c, r, req, &body) != 0)
     return -1;
-  }
-  json_decref(req);
-  if (str(body, "message_id") == NULL) {
-    json_decref(body);
-    return result_errorf(r, "graph_error",
-                         "Meta accepted the request but returned no "
-                         "message_id; check the conversation before "
-                         "sending again.");
-  }
   out = json_pack("{s:s, s:s, s:s}", "recipient_id",
                   str(body, "recipient_id") ? str(body, "recipient_id")
                                             : str(args, "recipient_id"),

@@ -95,11 +95,10 @@ graph_failure(struct result *r, int rc, const struct graph_response *resp,
 }
 
 int
-tool_graph(struct call *c, struct result *r, const char *method,
-           const char *path, const struct graph_param *params,
-           const json_t *json_body, int retry_safe, json_t **body)
+tool_graph_request(struct call *c, struct result *r,
+                   struct graph_request *req, const char *progress,
+                   json_t **body)
 {
-  struct graph_request req = { 0 };
   struct graph_response resp = { 0 };
   struct err e = { 0 };
   size_t n = 0;
@@ -113,21 +112,12 @@ tool_graph(struct call *c, struct result *r, const char *method,
                          "IG_ACCESS_TOKEN (an Instagram Login IGAA... token "
                          "or a Page EAA... token), or start igmcp with "
                          "--sandbox to try the tools on the emulator.");
-  while (params != NULL && params[n].key != NULL)
+  while (req->params != NULL && req->params[n].key != NULL)
     n++;
-  req.method = method;
-  req.path = path;
-  req.params = params;
-  req.nparams = n;
-  req.json_body = json_body;
-  req.retry_safe = retry_safe;
-  req.cancel = c->cancel;
-  {
-    char what[160];
-    snprintf(what, sizeof(what), "Graph API %s %s", method, path);
-    call_progress(c, ++c->graph_calls, 0, what);
-  }
-  rc = graph_call(c->graph, &req, &resp, &e);
+  req->nparams = n;
+  req->cancel = c->cancel;
+  call_progress(c, ++c->graph_calls, 0, progress);
+  rc = graph_call(c->graph, req, &resp, &e);
   usage = graph_usage_json(&resp.usage);
   if (usage != NULL) {
     json_decref(c->usage);
@@ -145,4 +135,21 @@ tool_graph(struct call *c, struct result *r, const char *method,
     return result_errorf(r, "graph_error",
                          "Meta answered without a JSON body.");
   return 0;
+}
+
+int
+tool_graph(struct call *c, struct result *r, const char *method,
+           const char *path, const struct graph_param *params,
+           const json_t *json_body, int retry_safe, json_t **body)
+{
+  struct graph_request req = { 0 };
+  char what[160];
+
+  req.method = method;
+  req.path = path;
+  req.params = params;
+  req.json_body = json_body;
+  req.retry_safe = retry_safe;
+  snprintf(what, sizeof(what), "Graph API %s %s", method, path);
+  return tool_graph_request(c, r, &req, what, body);
 }

@@ -91,5 +91,11 @@ void call_progress(struct call *c, double progress, double total,
 int tool_graph(struct call *c, struct result *r, const char *method,
                const char *path, const struct graph_param *params,
                const json_t *json_body, int retry_safe, json_t **body);
+/* The same for a request the caller has filled in (method, path, params,
+ * and any of json_body, retry_safe, unversioned, credentials); progress
+ * is the progress message.  tool_graph is this with the common fields. */
+int tool_graph_request(struct call *c, struct result *r,
+                       struct graph_request *req, const char *progress,
+                       json_t **body);
 
 #endif
