@@ -9,9 +9,11 @@
  * borrows one, drives it with curl_multi_poll in slices of 50 ms (so a
  * cancel flag is seen quickly) and returns it.  The token only ever lives
  * in g, in the request being built (wiped before it is freed) and in
- * libcurl; it is scrubbed from every error text we produce.
+ * libcurl; it is scrubbed from every error text we produce.  Building
+ * the URL and body of a request, and its checks, live in request.c.
  */
 #include "graph.h"
+#include "graph_int.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -28,57 +30,12 @@
 #include "../base/url.h"
 #include "../base/xalloc.h"
 
-#ifndef IGMCP_VERSION
-#define IGMCP_VERSION "dev"
-#endif
-
-#define DEFAULT_VERSION "v25.0"
-#define DEFAULT_TIMEOUT_MS 30000L
-#define DEFAULT_ATTEMPTS 4
-#define DEFAULT_BACKOFF_BASE_MS 500L
-#define DEFAULT_BACKOFF_MAX_MS 8000L
-#define MAX_ATTEMPTS 10
-#define CONNECT_TIMEOUT_MS 10000L
-#define BODY_MAX ((size_t)8 << 20)  /* response and form body cap */
-#define URL_MAX ((size_t)64 << 10)
-#define TOKEN_MAX 4096
-#define SLICE_MS 50                 /* poll and sleep granularity */
-#define POOL_IDLE_MAX 16
-
-struct slot {
-  CURL *easy;
-  CURLM *multi; /* holds this slot's connection cache */
-  struct slot *next;
-};
-
-struct graph {
-  enum graph_login login;
-  char *token;
-  char *app_secret;   /* NULL when not configured */
-  char *app_id;       /* NULL when not configured */
-  char proof[65];     /* appsecret_proof, "" without an app secret */
-  char *base;         /* scheme://host[:port], no trailing slash */
-  char *version;
-  int allow_http;     /* base is http:// on a loopback host */
-  long timeout_ms;
-  int max_attempts;
-  long backoff_base_ms;
-  long backoff_max_ms;
-  CURLSH *share;
-  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
-  pthread_mutex_t pool_mu;
-  struct slot *idle;
-  int nidle;
-};
-
 /* State of one transfer, seen by the libcurl callbacks. */
 struct xfer {
   struct buf body;
   int too_large;
   const volatile int *cancel;
 };
-
-enum method { M_GET, M_POST, M_DELETE };
 
 void
 graph_global_init(void)
@@ -116,182 +73,6 @@ graph_base_url(const struct graph *g)
   return g->base;
 }
 
-int
-graph_id_valid(const char *id)
-{
-  size_t n;
-
-  if (id == NULL)
-    return 0;
-  n = strlen(id);
-  if (n == 0 || n > 256 || strcmp(id, ".") == 0 || strstr(id, "..") != NULL)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = id[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-          (c >= 'a' && c <= 'z') || c == '_' || c == ':' || c == '.' ||
-          c == '-'))
-      return 0;
-  }
-  return 1;
-}
-
-/* Overwrites and frees a string that may hold a secret. */
-static void
-free_secret(char *s)
-{
-  if (s != NULL) {
-    explicit_bzero(s, strlen(s));
-    free(s);
-  }
-}
-
-static void
-wipe_buf(struct buf *b)
-{
-  if (b->data != NULL)
-    explicit_bzero(b->data, b->len);
-  buf_free(b);
-}
-
-/* Replaces every occurrence of secret in s (a NUL-terminated buffer) with
- * "[redacted]", and cuts a trailing fragment of 8 or more bytes that begins
- * the secret (left by truncation). */
-static void
-scrub(char *s, const char *secret)
-{
-  static const char repl[] = "[redacted]";
-  size_t sl, rl = sizeof(repl) - 1, len;
-  char *p;
-
-  if (secret == NULL || (sl = strlen(secret)) < 6)
-    return;
-  while ((p = strstr(s, secret)) != NULL) {
-    if (sl >= rl) {
-      memcpy(p, repl, rl);
-      memmove(p + rl, p + sl, strlen(p + sl) + 1);
-    } else {
-      memset(p, '*', sl);
-    }
-  }
-  len = strlen(s);
-  for (size_t k = sl - 1; k >= 8; k--) {
-    if (k <= len && memcmp(s + len - k, secret, k) == 0) {
-      s[len - k] = '\0';
-      break;
-    }
-  }
-}
-
-/* Scrubs the token and app secret from every text field we hand out. */
-static void
-scrub_all(const struct graph *g, struct graph_response *resp, struct err *e)
-{
-  const char *secrets[2] = { g->token, g->app_secret };
-
-  for (int i = 0; i < 2; i++) {
-    if (resp != NULL) {
-      scrub(resp->error.message, secrets[i]);
-      scrub(resp->error.user_title, secrets[i]);
-      scrub(resp->error.user_msg, secrets[i]);
-      scrub(resp->error.type, secrets[i]);
-      scrub(resp->error.fbtrace_id, secrets[i]);
-    }
-    if (e != NULL)
-      scrub(e->msg, secrets[i]);
-  }
-}
-
-/* Checks cfg->base_url with libcurl's own URL parser (so we judge the host
- * curl will connect to) and stores scheme://host[:port] in *out. */
-static int
-check_base_url(const char *url, char **out, int *allow_http, struct err *e)
-{
-  CURLU *u = curl_url();
-  char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *x = NULL;
-  int rc = 0;
-
-  *allow_http = 0;
-  if (u == NULL)
-    return err_set(e, ERR_INTERNAL, "out of memory parsing the base URL");
-  if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" is not a "
-                 "URL of the form https://host[:port]", url);
-    goto out;
-  }
-  if (curl_url_get(u, CURLUPART_USER, &x, 0) == CURLUE_OK ||
-      curl_url_get(u, CURLUPART_QUERY, &x, 0) == CURLUE_OK ||
-      curl_url_get(u, CURLUPART_FRAGMENT, &x, 0) == CURLUE_OK ||
-      (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
-       strcmp(path, "/") != 0 && strcmp(path, "") != 0)) {
-    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" must be just "
-                 "scheme://host[:port], with no user, path or query", url);
-    goto out;
-  }
-  if (strcasecmp(scheme, "http") == 0) {
-    if (strcasecmp(host, "127.0.0.1") != 0 &&
-        strcasecmp(host, "localhost") != 0 && strcmp(host, "[::1]") != 0) {
-      rc = err_set(e, ERR_CONFIG, "refusing plain http to %.100s: the Graph "
-                   "base URL must use https (http is allowed only for "
-                   "127.0.0.1, localhost or [::1], e.g. the sandbox)", host);
-      goto out;
-    }
-    *allow_http = 1;
-  } else if (strcasecmp(scheme, "https") != 0) {
-    rc = err_set(e, ERR_CONFIG, "the Graph base URL \"%.200s\" must use "
-                 "https", url);
-    goto out;
-  }
-  if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
-    *out = xasprintf("%s://%s:%s", *allow_http ? "http" : "https", host,
-                     port);
-  else
-    *out = xasprintf("%s://%s", *allow_http ? "http" : "https", host);
-out:
-  curl_free(scheme);
-  curl_free(host);
-  curl_free(port);
-  curl_free(path);
-  curl_free(x);
-  curl_url_cleanup(u);
-  return rc;
-}
-
-/* 1 when v looks like "v25.0". */
-static int
-version_valid(const char *v)
-{
-  size_t i = 1, d;
-
-  if (v[0] != 'v')
-    return 0;
-  for (d = 0; v[i] >= '0' && v[i] <= '9'; i++, d++)
-    ;
-  if (d == 0 || d > 3 || v[i++] != '.')
-    return 0;
-  for (d = 0; v[i] >= '0' && v[i] <= '9'; i++, d++)
-    ;
-  return d > 0 && d <= 3 && v[i] == '\0';
-}
-
-/* 1 when s is printable ASCII without spaces (so it cannot break a header
- * or a query). */
-static int
-credential_valid(const char *s)
-{
-  size_t n = strlen(s);
-
-  if (n == 0 || n > TOKEN_MAX)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] <= 0x20 || s[i] >= 0x7f)
-      return 0;
-  }
-  return 1;
-}
-
 /* libcurl's share callbacks: one mutex per kind of shared data. */
 static void
 share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
@@ -323,13 +104,13 @@ graph_new(const struct graph_config *cfg, struct err *e)
             "IG_ACCESS_TOKEN)");
     return NULL;
   }
-  if (!credential_valid(cfg->token)) {
+  if (!graph__credential_valid(cfg->token)) {
     err_set(e, ERR_CONFIG, "the access token contains spaces or characters "
             "that cannot be sent to Meta");
     return NULL;
   }
   if (cfg->app_secret != NULL && cfg->app_secret[0] != '\0' &&
-      !credential_valid(cfg->app_secret)) {
+      !graph__credential_valid(cfg->app_secret)) {
     err_set(e, ERR_CONFIG, "the app secret contains spaces or characters "
             "that cannot be used");
     return NULL;
@@ -340,7 +121,7 @@ graph_new(const struct graph_config *cfg, struct err *e)
     return NULL;
   }
   version = cfg->api_version != NULL ? cfg->api_version : DEFAULT_VERSION;
-  if (!version_valid(version)) {
+  if (!graph__version_valid(version)) {
     err_set(e, ERR_CONFIG, "the Graph API version \"%.40s\" is not of the "
             "form v25.0", version);
     return NULL;
@@ -360,7 +141,8 @@ graph_new(const struct graph_config *cfg, struct err *e)
   g = xcalloc(1, sizeof(*g));
   g->login = cfg->login;
   if (cfg->base_url != NULL && cfg->base_url[0] != '\0') {
-    if (check_base_url(cfg->base_url, &g->base, &g->allow_http, e) != 0) {
+    if (graph__check_base_url(cfg->base_url, &g->base, &g->allow_http,
+                              e) != 0) {
       free(g);
       return NULL;
     }
@@ -447,8 +229,8 @@ graph_free(struct graph *g)
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_destroy(&g->share_mu[i]);
   pthread_mutex_destroy(&g->pool_mu);
-  free_secret(g->token);
-  free_secret(g->app_secret);
+  graph__free_secret(g->token);
+  graph__free_secret(g->app_secret);
   explicit_bzero(g->proof, sizeof(g->proof));
   free(g->base);
   free(g->version);
@@ -522,131 +304,6 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
   struct xfer *x = arg;
 
   return x->cancel != NULL && *x->cancel != 0;
-}
-
-/* Appends "&key=value" (no '&' first) percent-encoded. */
-static int
-add_param(struct buf *b, const char *key, const char *value)
-{
-  if ((b->len > 0 && buf_putc(b, '&') != 0) || url_encode(b, key) != 0 ||
-      buf_putc(b, '=') != 0 || url_encode(b, value) != 0)
-    return ERR_NOMEM;
-  return 0;
-}
-
-/* Appends "/seg1/seg2..." with each segment percent-encoded.  Empty, "."
- * and ".." segments are refused; an empty path adds nothing. */
-static int
-add_path(struct buf *b, const char *path, struct err *e)
-{
-  const char *p = path, *slash;
-
-  if (path == NULL || path[0] == '\0')
-    return 0;
-  for (;;) {
-    size_t n;
-    char *seg;
-    int rc;
-    slash = strchr(p, '/');
-    n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-    if (n == 0 || (n == 1 && p[0] == '.') ||
-        (n == 2 && p[0] == '.' && p[1] == '.'))
-      return err_set(e, ERR_INVALID, "the Graph path \"%.100s\" has an "
-                     "empty, \".\" or \"..\" segment", path);
-    seg = xstrndup(p, n);
-    rc = buf_putc(b, '/') != 0 || url_encode(b, seg) != 0;
-    free(seg);
-    if (rc)
-      return err_set(e, ERR_INVALID, "the Graph path is too long");
-    if (slash == NULL)
-      return 0;
-    p = slash + 1;
-  }
-}
-
-/* Adds the parameters that credentials asks for (enum graph_cred). */
-static int
-add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
-                struct err *e)
-{
-  int bad = 0;
-
-  if ((credentials & GRAPH_CRED_CLIENT_ID) != 0) {
-    if (g->app_id == NULL)
-      return err_set(e, ERR_CONFIG, "this call needs the app id: set "
-                     "IG_APP_ID");
-    bad |= add_param(q, "client_id", g->app_id) != 0;
-  }
-  if ((credentials & GRAPH_CRED_CLIENT_SECRET) != 0) {
-    if (g->app_secret == NULL)
-      return err_set(e, ERR_CONFIG, "this call needs the app secret: set "
-                     "IG_APP_SECRET");
-    bad |= add_param(q, "client_secret", g->app_secret) != 0;
-  }
-  if ((credentials & GRAPH_CRED_INPUT_TOKEN) != 0)
-    bad |= add_param(q, "input_token", g->token) != 0;
-  if ((credentials & GRAPH_CRED_EXCHANGE_TOKEN) != 0)
-    bad |= add_param(q, "fb_exchange_token", g->token) != 0;
-  if (bad)
-    return err_set(e, ERR_INVALID, "the Graph request is too large");
-  return 0;
-}
-
-/* Builds the URL (and, for a form POST, the body) of a request. */
-static int
-build_request(const struct graph *g, const struct graph_request *req,
-              enum method m, struct buf *url, struct buf *form,
-              struct err *e)
-{
-  struct buf q;
-  int rc = 0, form_post = m == M_POST && req->json_body == NULL;
-
-  buf_init(&q, URL_MAX);
-  if ((req->unversioned ? buf_printf(url, "%s", g->base)
-                        : buf_printf(url, "%s/%s", g->base, g->version)) != 0) {
-    rc = err_set(e, ERR_INVALID, "the Graph URL is too long");
-    goto out;
-  }
-  rc = add_path(url, req->path, e);
-  if (rc != 0)
-    goto out;
-  for (size_t i = 0; i < req->nparams; i++) {
-    const struct graph_param *p = &req->params[i];
-    if (p->key == NULL || p->key[0] == '\0' || p->value == NULL) {
-      rc = err_set(e, ERR_INVALID, "Graph parameter %zu has no key or "
-                   "value", i);
-      goto out;
-    }
-    if (strcmp(p->key, "access_token") == 0 ||
-        strcmp(p->key, "appsecret_proof") == 0 ||
-        strcmp(p->key, "client_secret") == 0 ||
-        strcmp(p->key, "input_token") == 0 ||
-        strcmp(p->key, "fb_exchange_token") == 0) {
-      rc = err_set(e, ERR_INVALID, "the parameter %s is set by igmcp, not "
-                   "by the caller", p->key);
-      goto out;
-    }
-    if (add_param(form_post ? form : &q, p->key, p->value) != 0) {
-      rc = err_set(e, ERR_INVALID, "the Graph request is too large");
-      goto out;
-    }
-  }
-  rc = add_credentials(g, req->credentials, form_post ? form : &q, e);
-  if (rc != 0)
-    goto out;
-  if ((m != M_POST && add_param(&q, "access_token", g->token) != 0) ||
-      (form_post && add_param(form, "access_token", g->token) != 0) ||
-      (g->proof[0] != '\0' &&
-       add_param(&q, "appsecret_proof", g->proof) != 0)) {
-    rc = err_set(e, ERR_INVALID, "the Graph request is too large");
-    goto out;
-  }
-  if (q.len > 0 && (buf_putc(url, '?') != 0 ||
-                    buf_append(url, q.data, q.len) != 0))
-    rc = err_set(e, ERR_INVALID, "the Graph URL is too long");
-out:
-  wipe_buf(&q);
-  return rc;
 }
 
 /* Drives one transfer on the slot's multi handle, checking the cancel flag
@@ -883,32 +540,6 @@ graph_response_explain(const struct graph_response *resp, char *what,
   }
 }
 
-/* Checks the request's shape and picks the method. */
-static int
-check_request(const struct graph_request *req, enum method *m,
-              struct err *e)
-{
-  if (req->method == NULL)
-    return err_set(e, ERR_INVALID, "a Graph request needs a method");
-  if (strcmp(req->method, "GET") == 0)
-    *m = M_GET;
-  else if (strcmp(req->method, "POST") == 0)
-    *m = M_POST;
-  else if (strcmp(req->method, "DELETE") == 0)
-    *m = M_DELETE;
-  else
-    return err_set(e, ERR_INVALID, "unsupported Graph method \"%.16s\"",
-                   req->method);
-  if (req->json_body != NULL && *m != M_POST)
-    return err_set(e, ERR_INVALID, "a JSON body is only allowed with POST");
-  if (req->path == NULL)
-    return err_set(e, ERR_INVALID, "a Graph request needs a path (\"\" "
-                   "for the version root)");
-  if (req->nparams > 0 && req->params == NULL)
-    return err_set(e, ERR_INVALID, "Graph parameters missing");
-  return 0;
-}
-
 int
 graph_call(struct graph *g, const struct graph_request *req,
            struct graph_response *resp, struct err *e)
@@ -936,10 +567,10 @@ graph_call(struct graph *g, const struct graph_request *req,
     rc = err_set(e, ERR_INVALID, "graph_call needs a client and a request");
     goto out;
   }
-  rc = check_request(req, &m, e);
+  rc = graph__check_request(req, &m, e);
   if (rc != 0)
     goto out;
-  rc = build_request(g, req, m, &url, &form, e);
+  rc = graph__build_request(g, req, m, &url, &form, e);
   if (rc != 0)
     goto out;
 
@@ -1032,7 +663,7 @@ graph_call(struct graph *g, const struct graph_request *req,
 
   if (rc == ERR_GRAPH) {
     char what[300], next[200];
-    scrub_all(g, resp, NULL);
+    graph__scrub_all(g, resp, NULL);
     graph_response_explain(resp, what, sizeof(what), next, sizeof(next));
     if (resp->error.subcode != 0)
       err_set(e, ERR_GRAPH, "Meta error %d/%d: %s %s", resp->error.code,
@@ -1044,15 +675,15 @@ graph_call(struct graph *g, const struct graph_request *req,
 
 out:
   if (rc != 0 && g != NULL)
-    scrub_all(g, resp, e);
+    graph__scrub_all(g, resp, e);
   slot_return(g, s);
   for (struct curl_slist *h = hdrs; h != NULL; h = h->next)
     explicit_bzero(h->data, strlen(h->data));
   curl_slist_free_all(hdrs);
-  free_secret(auth);
+  graph__free_secret(auth);
   free(json);
-  wipe_buf(&url);
-  wipe_buf(&form);
+  graph__wipe_buf(&url);
+  graph__wipe_buf(&form);
   buf_free(&x.body);
   return rc;
 }

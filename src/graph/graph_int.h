@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * graph_int.h: what client.c (transfers, the pool, retries) and request.c
+ * (URL, query and body building, checks, scrubbing) share.  Not for other
+ * modules: they see only graph.h.
+ */
+#ifndef IGMCP_GRAPH_INT_H
+#define IGMCP_GRAPH_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include "../base/buf.h"
+#include "graph.h"
+
+#ifndef IGMCP_VERSION
+#define IGMCP_VERSION "dev"
+#endif
+
+#define DEFAULT_VERSION "v25.0"
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_ATTEMPTS 4
+#define DEFAULT_BACKOFF_BASE_MS 500L
+#define DEFAULT_BACKOFF_MAX_MS 8000L
+#define MAX_ATTEMPTS 10
+#define CONNECT_TIMEOUT_MS 10000L
+#define BODY_MAX ((size_t)8 << 20)  /* response and form body cap */
+#define URL_MAX ((size_t)64 << 10)
+#define TOKEN_MAX 4096
+#define SLICE_MS 50                 /* poll and sleep granularity */
+#define POOL_IDLE_MAX 16
+
+struct slot {
+  CURL *easy;
+  CURLM *multi; /* holds this slot's connection cache */
+  struct slot *next;
+};
+
+struct graph {
+  enum graph_login login;
+  char *token;
+  char *app_secret;   /* NULL when not configured */
+  char *app_id;       /* NULL when not configured */
+  char proof[65];     /* appsecret_proof, "" without an app secret */
+  char *base;         /* scheme://host[:port], no trailing slash */
+  char *version;
+  int allow_http;     /* base is http:// on a loopback host */
+  long timeout_ms;
+  int max_attempts;
+  long backoff_base_ms;
+  long backoff_max_ms;
+  CURLSH *share;
+  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+  pthread_mutex_t pool_mu;
+  struct slot *idle;
+  int nidle;
+};
+
+enum method { M_GET, M_POST, M_DELETE };
+
+/* request.c */
+/* Overwrites and frees a string, or a buffer, that may hold a secret. */
+void graph__free_secret(char *s);
+void graph__wipe_buf(struct buf *b);
+/* Scrubs the token and app secret from every text field we hand out. */
+void graph__scrub_all(const struct graph *g, struct graph_response *resp,
+                      struct err *e);
+/* Checks a base URL and stores scheme://host[:port] in *out. */
+int graph__check_base_url(const char *url, char **out, int *allow_http,
+                          struct err *e);
+int graph__version_valid(const char *v);
+int graph__credential_valid(const char *s);
+/* Checks the request's shape and picks the method. */
+int graph__check_request(const struct graph_request *req, enum method *m,
+                         struct err *e);
+/* Builds the URL (and, for a form POST, the body) of a request. */
+int graph__build_request(const struct graph *g,
+                         const struct graph_request *req, enum method m,
+                         struct buf *url, struct buf *form, struct err *e);
+
+#endif
