@@ -381,7 +381,7 @@ cli_tools(int argc, char **argv)
     json_t *arr = json_array();
     char *s;
     for (size_t i = 0; i < registry_count(); i++)
-      json_array_append(arr, (json_t *)registry_tool_json(registry_at(i)));
+      json_array_append(arr, (json_t *)registry_tool_json_at(i));
     s = json_dumps(arr, JSON_INDENT(2));
     puts(s);
     free(s);

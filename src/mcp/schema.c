@@ -4,8 +4,7 @@
  * validator for the subset of JSON Schema 2020-12 that igmcp's tool
  * schemas use.  schema_check() (schema_check.c) runs once per schema at
  * start-up and rejects anything outside the subset; schema_validate() then
- * checks tool
- * arguments (and results) and explains the first failure as
+ * checks tool arguments (and results) and explains the first failure as
  * "<JSON Pointer>: <rule>", in words a language model can act on.
  *
  * Ownership: schemas and instances are borrowed for the length of a call

@@ -344,7 +344,7 @@ do_tools_list(struct mcp_server *s, const json_t *params, int *code,
   if (end > n)
     end = n;
   for (size_t i = off; i < end; i++)
-    json_array_append(tools, (json_t *)registry_tool_json(registry_at(i)));
+    json_array_append(tools, (json_t *)registry_tool_json_at(i));
   res = json_pack("{s:o}", "tools", tools);
   if (end < n) {
     char c[80];

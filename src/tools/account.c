@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tools/account.h"
+#include "tools/schema_props.h"
 
 #define USERNAME_PATTERN "^[A-Za-z0-9._]{1,30}$"
 
@@ -414,8 +415,7 @@ static const struct tool account_tools[] = {
         "{\"type\":\"object\",\"properties\":{"
         "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,"
         "\"default\":25,\"description\":\"Pages per page (1-100).\"},"
-        "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"
-        "\"description\":\"Cursor from a previous next_cursor.\"}},"
+        AFTER_PROP "},"
         "\"additionalProperties\":false}",
     .output_schema =
         "{\"type\":\"object\",\"properties\":{"

@@ -30,10 +30,6 @@
   "\"message\":{\"type\":\"string\",\"minLength\":1,\"x-maxBytes\":8000,"    \
   "\"description\":\"Comment text: at most 300 characters, 4 hashtags and "  \
   "1 link, not all in capitals.\"}"
-#define USER_ID_PROP                                                         \
-  "\"user_id\":{\"type\":\"string\",\"pattern\":\"^(me|[0-9]{1,25})$\","     \
-  "\"description\":\"Instagram professional account id; default: the "       \
-  "configured account.\"}"
 #define REPLY_FIELDS "replies{" COMMENT_FIELDS "}"
 
 #define COMMENT_LIST_OUT                                                     \
@@ -305,7 +301,7 @@ reply_to_mention(struct call *c, const json_t *args, struct result *r)
 }
 
 #define PAGING_PROPS                                                         \
-  MEDIA_LIMIT_PROP "," MEDIA_AFTER_PROP "," MEDIA_BEFORE_PROP
+  MEDIA_LIMIT_PROP "," AFTER_PROP "," MEDIA_BEFORE_PROP
 
 static const struct tool comment_tools[] = {
   {

@@ -27,6 +27,7 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 #include "tools/account.h"
+#include "tools/schema_props.h"
 #include "tools/tool.h"
 
 #define HASHTAG_BUDGET 30
@@ -460,8 +461,7 @@ list_searches(struct call *c, const json_t *args, struct result *r)
   "{\"type\":\"object\",\"properties\":{" HASHTAG_ID_PROP ","                \
   "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":50,"            \
   "\"default\":25,\"description\":\"Media per page (1-50).\"},"              \
-  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"       \
-  "\"description\":\"Cursor from a previous next_cursor.\"}},"               \
+  AFTER_PROP "},"                                                            \
   "\"required\":[\"hashtag_id\"],\"additionalProperties\":false}"
 
 #define MEDIA_OUTPUT_SCHEMA                                                  \

@@ -16,10 +16,6 @@
 #include "base/xalloc.h"
 #include "tools/media_norm.h"
 
-#define USER_ID_PROP                                                         \
-  "\"user_id\":{\"type\":\"string\",\"pattern\":\"^(me|[0-9]{1,25})$\","     \
-  "\"description\":\"Instagram professional account id; default: the "       \
-  "configured account.\"}"
 #define MEDIA_ID_PROP                                                        \
   "\"media_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"      \
   "\"pattern\":\"^[A-Za-z0-9_-]+$\",\"description\":\"Numeric media ID "     \
@@ -314,7 +310,7 @@ static const struct tool media_tools[] = {
         "next_cursor back as after for older items.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{" USER_ID_PROP ","
-        MEDIA_LIMIT_PROP "," MEDIA_AFTER_PROP "," MEDIA_BEFORE_PROP ","
+        MEDIA_LIMIT_PROP "," AFTER_PROP "," MEDIA_BEFORE_PROP ","
         "\"since\":{\"type\":\"integer\",\"minimum\":0,\"description\":"
         "\"Only media posted at or after this unix time.\"},"
         "\"until\":{\"type\":\"integer\",\"minimum\":0,\"description\":"
@@ -366,7 +362,7 @@ static const struct tool media_tools[] = {
         "List the account's stories that are still live. Stories expire "
         "24 hours after posting and are no longer listed after that.",
     .input_schema = "{\"type\":\"object\",\"properties\":{" USER_ID_PROP ","
-                    MEDIA_LIMIT_PROP "," MEDIA_AFTER_PROP "},"
+                    MEDIA_LIMIT_PROP "," AFTER_PROP "},"
                     "\"additionalProperties\":false}",
     .output_schema = MEDIA_LIST_OUT,
     .hints = HINTS_READ,
@@ -393,7 +389,7 @@ static const struct tool media_tools[] = {
         "newest first. Tagged photos cannot be answered through "
         "ig_reply_to_mention; that needs a caption or comment @mention.",
     .input_schema = "{\"type\":\"object\",\"properties\":{" USER_ID_PROP ","
-                    MEDIA_LIMIT_PROP "," MEDIA_AFTER_PROP ","
+                    MEDIA_LIMIT_PROP "," AFTER_PROP ","
                     MEDIA_BEFORE_PROP "},\"additionalProperties\":false}",
     .output_schema = MEDIA_LIST_OUT,
     .hints = HINTS_READ,

@@ -12,10 +12,9 @@
 
 #include "tools/tool.h"
 
+#include "tools/schema_props.h"
+
 #define MEDIA_ID_PATTERN "^[0-9]{1,25}$"
-#define MEDIA_AFTER_PROP                                                     \
-  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"       \
-  "\"description\":\"Cursor from a previous next_cursor.\"}"
 #define MEDIA_BEFORE_PROP                                                    \
   "\"before\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"      \
   "\"description\":\"Cursor from a previous prev_cursor (the page "          \

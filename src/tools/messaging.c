@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "tools/schema_props.h"
 #include "tools/tool.h"
 
 #define IGSID_PATTERN "^[0-9]{1,25}$"
@@ -54,9 +55,6 @@
   "\"conversation_id\":{\"type\":\"string\",\"pattern\":\""                  \
   NODE_ID_PATTERN "\",\"description\":\"Conversation ID from "              \
   "ig_list_conversations.\"}"
-#define AFTER_PROP                                                           \
-  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"       \
-  "\"description\":\"Cursor from a previous next_cursor.\"}"
 
 #define MESSAGE_FIELDS "id,created_time,from,to,message,attachments,reply_to"
 

@@ -215,10 +215,9 @@ registry_toolset_of(const struct tool *t)
 }
 
 const json_t *
-registry_tool_json(const struct tool *t)
+registry_tool_json_at(size_t i)
 {
-  const struct entry *en = find_entry(t);
-  return en ? en->json : NULL;
+  return i < nentries ? entries[i].json : NULL;
 }
 
 const json_t *

@@ -25,8 +25,8 @@ const struct tool *registry_at(size_t i);
 const struct tool *registry_find(const char *name);
 /* The toolset a tool belongs to. */
 const char *registry_toolset_of(const struct tool *t);
-/* The MCP Tool object of tools/list (borrowed). */
-const json_t *registry_tool_json(const struct tool *t);
+/* The MCP Tool object of tools/list of the i-th tool (borrowed). */
+const json_t *registry_tool_json_at(size_t i);
 const json_t *registry_input_schema(const struct tool *t);
 const json_t *registry_output_schema(const struct tool *t);
 
