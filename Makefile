@@ -8,7 +8,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-fast asan docs clean
+.PHONY: all deps build run test test-fast asan docs snapshots clean
 
 all: build
 
@@ -38,6 +38,10 @@ test-fast: build
 
 docs: build
 	@$(BUILD)/igmcp tools --markdown > docs/tools.md
+
+# Rewrites tests/snapshots after a deliberate change of a tool's interface.
+snapshots: build
+	@node scripts/toolsnaps.mjs --update $(BUILD)/igmcp tests/snapshots
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -3,8 +3,10 @@
 #include "cli/config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -24,6 +26,15 @@ from_env(char **field, const char *name)
     config_set(field, v);
 }
 
+/* A boolean variable: set and not "0", "false" or "no". */
+static int
+env_flag(const char *name)
+{
+  const char *v = getenv(name);
+  return v != NULL && *v != '\0' && strcmp(v, "0") != 0 &&
+         strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0;
+}
+
 void
 config_from_env(struct config *c)
 {
@@ -35,6 +46,16 @@ config_from_env(struct config *c)
   from_env(&c->login_name, "IG_LOGIN");
   from_env(&c->graph_url, "IG_GRAPH_URL");
   from_env(&c->api_version, "IG_API_VERSION");
+  from_env(&c->toolsets, "IGMCP_TOOLSETS");
+  from_env(&c->tools, "IGMCP_TOOLS");
+  from_env(&c->exclude_tools, "IGMCP_EXCLUDE_TOOLS");
+  from_env(&c->trusted_users, "IGMCP_TRUSTED_USERS");
+  c->read_only = env_flag("IGMCP_READ_ONLY");
+  c->lockdown = env_flag("IGMCP_LOCKDOWN");
+  if (getenv("IGMCP_RESULT_MAX_BYTES") != NULL) {
+    long v = strtol(getenv("IGMCP_RESULT_MAX_BYTES"), NULL, 10);
+    c->result_max = v >= 1000 && v <= 1000000 ? (size_t)v : SIZE_MAX;
+  }
   log_add_secret(c->token);
   log_add_secret(c->app_secret);
 }
@@ -64,6 +85,9 @@ config_finish(struct config *c, int need_token, struct err *e)
     config_set(&c->page_id, "me");
   if (c->api_version == NULL)
     config_set(&c->api_version, "v25.0");
+  if (c->result_max == SIZE_MAX)
+    return err_set(e, ERR_CONFIG, "IGMCP_RESULT_MAX_BYTES must be a number "
+                                  "from 1000 to 1000000");
   if (!version_ok(c->api_version))
     return err_set(e, ERR_CONFIG,
                    "IG_API_VERSION must look like v25.0 (got \"%.20s\")",
@@ -131,5 +155,9 @@ config_free(struct config *c)
   free(c->login_name);
   free(c->graph_url);
   free(c->api_version);
+  free(c->toolsets);
+  free(c->tools);
+  free(c->exclude_tools);
+  free(c->trusted_users);
   memset(c, 0, sizeof(*c));
 }

@@ -23,6 +23,13 @@ struct config {
   char *graph_url;    /* IG_GRAPH_URL */
   char *api_version;  /* IG_API_VERSION, default v25.0 */
   enum graph_login login;
+  char *toolsets;     /* IGMCP_TOOLSETS / --toolsets */
+  char *tools;        /* IGMCP_TOOLS / --tools */
+  char *exclude_tools; /* IGMCP_EXCLUDE_TOOLS / --exclude-tools */
+  char *trusted_users; /* IGMCP_TRUSTED_USERS / --trusted-users */
+  int read_only;      /* IGMCP_READ_ONLY=1 / --read-only */
+  int lockdown;       /* IGMCP_LOCKDOWN=1 / --lockdown */
+  size_t result_max;  /* IGMCP_RESULT_MAX_BYTES: a result's size budget */
   int sandbox;        /* --sandbox */
   int workers;
   int verbose;

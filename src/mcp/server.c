@@ -35,6 +35,7 @@ struct job {
   json_t *progress_token; /* NULL when the client did not ask */
   double last_progress;
   const struct tool *tool;
+  const json_t *preset;   /* an alias's arguments (registry-owned) */
   json_t *args;
   volatile int cancelled;
 };
@@ -180,7 +181,7 @@ run_job(struct mcp_server *s, struct job *j)
   c.progress_arg = j;
   if (!j->cancelled) {
     log_msg(LOG_DEBUG, "tools", "calling %s", j->tool->name);
-    res = registry_call(j->tool, j->args, &c);
+    res = registry_call(j->tool, j->args, j->preset, &c);
   }
   json_decref(c.usage);
   /* Remove from the in-flight table before answering, so that a client
@@ -227,8 +228,6 @@ mcp_server_new(const struct mcp_server_config *cfg)
   s->cfg = *cfg;
   if (s->cfg.workers <= 0)
     s->cfg.workers = 4;
-  if (s->cfg.tools_page_size == 0)
-    s->cfg.tools_page_size = 100;
   pthread_mutex_init(&s->mu, NULL);
   pthread_mutex_init(&s->out_mu, NULL);
   pthread_cond_init(&s->cv, NULL);
@@ -282,19 +281,6 @@ do_initialize(struct mcp_server *s, const json_t *params, int *code,
 }
 
 /* Cursors are opaque to clients: "t" + the decimal offset, hex-encoded. */
-static void
-cursor_encode(size_t offset, char *out, size_t n)
-{
-  char raw[32];
-  size_t len, i;
-
-  snprintf(raw, sizeof(raw), "t%zu", offset);
-  len = strlen(raw);
-  for (i = 0; i < len && 2 * i + 2 < n; i++)
-    snprintf(out + 2 * i, 3, "%02x", (unsigned char)raw[i]);
-  out[2 * i] = '\0';
-}
-
 static int
 cursor_decode(const char *c, size_t *offset)
 {
@@ -322,36 +308,32 @@ cursor_decode(const char *c, size_t *offset)
   return 0;
 }
 
+/* Every enabled tool in one page: several clients never ask for a second
+ * one.  A cursor is still accepted (the tools from its offset), but none
+ * is ever sent. */
 static json_t *
 do_tools_list(struct mcp_server *s, const json_t *params, int *code,
               const char **why)
 {
   const json_t *cur = json_object_get(params, "cursor");
-  size_t off = 0, n = registry_count(), end;
-  json_t *tools = json_array(), *res;
+  const json_t *all = registry_list();
+  size_t off = 0, n = json_array_size(all);
+  json_t *tools = json_array();
 
+  (void)s;
   if (cur != NULL && !json_is_null(cur)) {
     if (!json_is_string(cur) || cursor_decode(json_string_value(cur), &off) != 0 ||
         off > n) {
       json_decref(tools);
       *code = JSONRPC_INVALID_PARAMS;
-      *why = "Invalid params: unknown cursor; pass the nextCursor of a "
-             "previous tools/list, or no cursor for the first page";
+      *why = "Invalid params: unknown cursor; call tools/list without a "
+             "cursor: it returns every tool in one page";
       return NULL;
     }
   }
-  end = off + s->cfg.tools_page_size;
-  if (end > n)
-    end = n;
-  for (size_t i = off; i < end; i++)
-    json_array_append(tools, (json_t *)registry_tool_json_at(i));
-  res = json_pack("{s:o}", "tools", tools);
-  if (end < n) {
-    char c[80];
-    cursor_encode(end, c, sizeof(c));
-    json_object_set_new(res, "nextCursor", json_string(c));
-  }
-  return res;
+  for (size_t i = off; i < n; i++)
+    json_array_append(tools, json_array_get(all, i));
+  return json_pack("{s:o}", "tools", tools);
 }
 
 static json_t *
@@ -382,7 +364,8 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
   const json_t *tok = json_object_get(meta, "progressToken");
   const struct tool *t;
   struct job *j, *it;
-  char msg[300];
+  const json_t *preset;
+  char msg[400];
 
   if (!json_is_string(name)) {
     send_error(s, id, JSONRPC_INVALID_PARAMS,
@@ -400,13 +383,11 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
                "an integer");
     return;
   }
-  t = registry_find(json_string_value(name));
+  t = registry_find(json_string_value(name), &preset);
   if (t == NULL) {
     char shown[110];
     clip_utf8(json_string_value(name), 100, shown, sizeof(shown));
-    snprintf(msg, sizeof(msg),
-             "Unknown tool: %s. Call tools/list for the available tools",
-             shown);
+    registry_unavailable(shown, msg, sizeof(msg));
     send_error(s, id, JSONRPC_INVALID_PARAMS, msg);
     return;
   }
@@ -416,6 +397,7 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
   j->id = json_deep_copy(id);
   j->progress_token = tok ? json_deep_copy(tok) : NULL;
   j->tool = t;
+  j->preset = preset;
   j->args = args && json_is_object(args) ? json_deep_copy(args) : NULL;
   pthread_mutex_lock(&s->mu);
   for (it = s->inflight; it != NULL; it = it->inext) {

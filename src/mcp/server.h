@@ -25,7 +25,6 @@ typedef void (*mcp_write_fn)(void *arg, const char *data, size_t len);
 
 struct mcp_server_config {
   int workers;                /* tool-call threads; 0 means 4 */
-  size_t tools_page_size;     /* tools/list page size; 0 means 100 */
   struct graph *graph;        /* may be NULL (tools then say what to set) */
   const struct account *acct;
   mcp_write_fn write;

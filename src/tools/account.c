@@ -353,10 +353,8 @@ get_app_info(struct call *c, const json_t *args, struct result *r)
 /* The token tools (account_token.c). */
 int account_token_status(struct call *c, const json_t *args,
                          struct result *r);
-int account_exchange_token(struct call *c, const json_t *args,
-                           struct result *r);
-int account_refresh_token(struct call *c, const json_t *args,
-                          struct result *r);
+int account_renew_token(struct call *c, const json_t *args,
+                        struct result *r);
 
 #define TOKEN_OUT                                                           \
   "{\"type\":\"object\",\"properties\":{"                                   \
@@ -377,6 +375,7 @@ int account_refresh_token(struct call *c, const json_t *args,
 static const struct tool account_tools[] = {
   {
     .name = "ig_get_account",
+    .flags = TOOL_DEFAULT,
     .title = "Get the Instagram account",
     .description =
         "Get the Instagram professional account's profile: id, username, "
@@ -460,6 +459,7 @@ static const struct tool account_tools[] = {
   },
   {
     .name = "ig_token_status",
+    .flags = TOOL_DEFAULT,
     .title = "Check the access token",
     .description =
         "Check whether the configured access token works: login type, "
@@ -480,34 +480,28 @@ static const struct tool account_tools[] = {
     .run = account_token_status,
   },
   {
-    .name = "ig_exchange_token",
-    .title = "Exchange for a long-lived token",
+    .name = "ig_renew_token",
+    .title = "Renew the access token",
     .description =
-        "Exchange the configured short-lived token for a long-lived one "
-        "(about 60 days). Needs IG_APP_SECRET (and IG_APP_ID with Facebook "
-        "Login). The new token is never shown: only a preview and its "
-        "expiry; give save_to to write it to a new 0600 file, then set "
-        "IG_ACCESS_TOKEN from it.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" SAVE_TO_PROP
-                    "},\"additionalProperties\":false}",
+        "Renew the configured access token: action \"exchange\" turns a "
+        "short-lived token into a long-lived one (about 60 days), "
+        "\"refresh\" extends a long-lived one by 60 days. The new token is "
+        "never shown, only a preview and its expiry; give save_to to write "
+        "it to a new 0600 file, then set IG_ACCESS_TOKEN from it.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        "\"action\":{\"type\":\"string\",\"enum\":[\"exchange\","
+        "\"refresh\"],\"description\":\"exchange: short-lived to "
+        "long-lived; needs IG_APP_SECRET (and IG_APP_ID with Facebook "
+        "Login). refresh: with Instagram Login the token must be at least "
+        "24 hours old and unexpired; with Facebook Login it is exchanged "
+        "again.\"}," SAVE_TO_PROP "},\"required\":[\"action\"],"
+        "\"additionalProperties\":false}",
     .output_schema = TOKEN_OUT,
+    /* Not idempotent: an exchange was not (ig_exchange_token had W,
+     * ig_refresh_token WI), so the merged tool keeps the weaker claim. */
     .hints = HINTS_WRITE,
-    .run = account_exchange_token,
-  },
-  {
-    .name = "ig_refresh_token",
-    .title = "Refresh the long-lived token",
-    .description =
-        "Refresh the configured long-lived token for another 60 days; with "
-        "Instagram Login it must be at least 24 hours old and unexpired, "
-        "with Facebook Login it is exchanged again. The new token is never "
-        "shown: only a preview and its expiry; give save_to to write it to "
-        "a new 0600 file.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" SAVE_TO_PROP
-                    "},\"additionalProperties\":false}",
-    .output_schema = TOKEN_OUT,
-    .hints = HINTS_WRITE_IDEMPOTENT,
-    .run = account_refresh_token,
+    .run = account_renew_token,
   },
   {
     .name = "ig_get_app_info",
@@ -528,10 +522,18 @@ static const struct tool account_tools[] = {
   },
 };
 
+/* The two token tools merged into ig_renew_token (issue 5). */
+static const struct tool_alias account_aliases[] = {
+  { "ig_exchange_token", "ig_renew_token", "{\"action\":\"exchange\"}" },
+  { "ig_refresh_token", "ig_renew_token", "{\"action\":\"refresh\"}" },
+};
+
 const struct toolset account_toolset = {
   .name = "account",
   .description = "Account: profile, linked Pages, business discovery, "
                  "tokens, app.",
   .tools = account_tools,
   .ntools = sizeof(account_tools) / sizeof(account_tools[0]),
+  .aliases = account_aliases,
+  .naliases = sizeof(account_aliases) / sizeof(account_aliases[0]),
 };

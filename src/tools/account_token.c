@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * account_token.c: the token tools: ig_token_status, ig_exchange_token and
- * ig_refresh_token.
+ * account_token.c: the token tools: ig_token_status and ig_renew_token
+ * (action "exchange" or "refresh"; the old ig_exchange_token and
+ * ig_refresh_token are aliases of it that preset the action).
  *
  * Secrets never pass through a tool's arguments or results.  The token
  * and app secret stay in the Graph client, which adds them to these calls
@@ -29,10 +30,8 @@
 
 int account_token_status(struct call *c, const json_t *args,
                          struct result *r);
-int account_exchange_token(struct call *c, const json_t *args,
-                           struct result *r);
-int account_refresh_token(struct call *c, const json_t *args,
-                          struct result *r);
+int account_renew_token(struct call *c, const json_t *args,
+                        struct result *r);
 
 static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
 static long long known_expiry; /* unix time of the last issued token */
@@ -160,8 +159,12 @@ issued(struct call *c, const json_t *args, struct result *r, json_t *body)
   return result_ok(r, out);
 }
 
-int
-account_exchange_token(struct call *c, const json_t *args, struct result *r)
+/* Exchange: a short-lived token for a long-lived one.  Instagram Login
+ * asks graph.instagram.com/access_token (unversioned) with the app secret;
+ * Facebook Login asks graph.facebook.com/oauth/access_token with the app
+ * id and secret. */
+static int
+exchange_token(struct call *c, const json_t *args, struct result *r)
 {
   json_t *body = NULL;
 
@@ -182,18 +185,38 @@ account_exchange_token(struct call *c, const json_t *args, struct result *r)
   return issued(c, args, r, body);
 }
 
-int
-account_refresh_token(struct call *c, const json_t *args, struct result *r)
+/* Refresh: a long-lived token for another 60 days.  Only Instagram Login
+ * has a refresh endpoint (graph.instagram.com/refresh_access_token, no
+ * app secret, the token at least 24 hours old); Facebook Login has none,
+ * so its long-lived token is exchanged again. */
+static int
+refresh_token(struct call *c, const json_t *args, struct result *r)
 {
   json_t *body = NULL;
   struct graph_param p[2] = { { "grant_type", "ig_refresh_token" },
                               { NULL, NULL } };
 
   if (c->acct->login == GRAPH_LOGIN_FACEBOOK)
-    return account_exchange_token(c, args, r);
+    return exchange_token(c, args, r);
   if (token_graph(c, r, "refresh_access_token", p, 1, 0, &body) != 0)
     return -1;
   return issued(c, args, r, body);
+}
+
+/* ig_renew_token: the action names the renewal. */
+int
+account_renew_token(struct call *c, const json_t *args, struct result *r)
+{
+  const char *action = json_string_value(json_object_get(args, "action"));
+
+  if (action != NULL && strcmp(action, "exchange") == 0)
+    return exchange_token(c, args, r);
+  if (action != NULL && strcmp(action, "refresh") == 0)
+    return refresh_token(c, args, r);
+  return result_errorf(r, "invalid_argument",
+                       "action must be \"exchange\" (short-lived token to "
+                       "long-lived) or \"refresh\" (extend a long-lived "
+                       "token).");
 }
 
 /* ig_token_status with Facebook Login: debug_token on the token itself. */
@@ -283,8 +306,8 @@ account_token_status(struct call *c, const json_t *args, struct result *r)
   else
     json_object_set_new(out, "note", json_string(
         "Instagram Login has no token debugger, so the expiry is unknown "
-        "until ig_exchange_token or ig_refresh_token runs; long-lived "
-        "tokens last 60 days from their last refresh."));
+        "until ig_renew_token runs; long-lived tokens last 60 days from "
+        "their last refresh."));
   json_decref(body);
   return result_ok(r, out);
 }

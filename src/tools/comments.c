@@ -12,6 +12,11 @@
  * Login, the Page with Facebook Login).  Mention lookups are field
  * expansions on the account node, which Meta offers with Facebook Login
  * only.
+ *
+ * ig_list_comments and ig_post_comment act on a media item (media_id) or
+ * on a comment (comment_id: its replies, or a reply to it), exactly one of
+ * the two.  They replace ig_list_comment_replies and ig_reply_to_comment,
+ * which stay callable as unlisted aliases.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,21 +96,47 @@ comment_list(struct call *c, struct result *r, const char *path,
   return result_ok(r, out);
 }
 
+/* The node a comments tool acts on: exactly one of media_id (a post or
+ * reel) and comment_id (a comment), as the merged tools take either.  The
+ * rule is checked here, not with a top-level oneOf, because some LLM
+ * providers reject combinators at the top of an inputSchema.  on_media and
+ * on_comment say what each field does, for the error.  Returns 0, or -1
+ * with r set. */
+static int
+pick_node(struct result *r, const json_t *args, const char *on_media,
+          const char *on_comment, const char **media_id,
+          const char **comment_id)
+{
+  *media_id = mnorm_str(args, "media_id");
+  *comment_id = mnorm_str(args, "comment_id");
+  if ((*media_id == NULL) != (*comment_id == NULL))
+    return 0;
+  return result_errorf(r, "invalid_argument",
+                       "%s; give exactly one: media_id %s, or comment_id "
+                       "%s.",
+                       *media_id != NULL
+                           ? "Both media_id and comment_id were given"
+                           : "Neither media_id nor comment_id was given",
+                       on_media, on_comment);
+}
+
+/* The comments on a media item (with their replies), or the replies to a
+ * comment. */
 static int
 list_comments(struct call *c, const json_t *args, struct result *r)
 {
+  const char *media_id, *comment_id;
   char path[300];
 
-  snprintf(path, sizeof(path), "%s/comments", mnorm_str(args, "media_id"));
-  return comment_list(c, r, path, args, COMMENT_FIELDS "," REPLY_FIELDS);
-}
-
-static int
-list_replies(struct call *c, const json_t *args, struct result *r)
-{
-  char path[300];
-
-  snprintf(path, sizeof(path), "%s/replies", mnorm_str(args, "comment_id"));
+  if (pick_node(r, args, "to list a post's comments",
+                "to list the replies to a comment", &media_id,
+                &comment_id) != 0)
+    return -1;
+  if (media_id != NULL) {
+    snprintf(path, sizeof(path), "%s/comments", media_id);
+    return comment_list(c, r, path, args, COMMENT_FIELDS "," REPLY_FIELDS);
+  }
+  snprintf(path, sizeof(path), "%s/replies", comment_id);
   return comment_list(c, r, path, args, COMMENT_FIELDS);
 }
 
@@ -150,30 +181,25 @@ post_text(struct call *c, struct result *r, const char *path,
   return result_ok(r, out);
 }
 
+/* A new comment on a media item, or a reply to a comment. */
 static int
 post_comment(struct call *c, const json_t *args, struct result *r)
 {
   const char *msg = mnorm_str(args, "message");
+  const char *media_id, *comment_id;
   struct graph_param p[2] = { { "message", msg }, { NULL, NULL } };
   char path[300];
 
-  if (mnorm_check_comment(r, "message", msg) != 0)
+  if (pick_node(r, args, "to comment on a post",
+                "to reply to a comment", &media_id, &comment_id) != 0 ||
+      mnorm_check_comment(r, "message", msg) != 0)
     return -1;
-  snprintf(path, sizeof(path), "%s/comments", mnorm_str(args, "media_id"));
-  return post_text(c, r, path, p, mnorm_str(args, "media_id"), NULL);
-}
-
-static int
-reply_to_comment(struct call *c, const json_t *args, struct result *r)
-{
-  const char *msg = mnorm_str(args, "message");
-  struct graph_param p[2] = { { "message", msg }, { NULL, NULL } };
-  char path[300];
-
-  if (mnorm_check_comment(r, "message", msg) != 0)
-    return -1;
-  snprintf(path, sizeof(path), "%s/replies", mnorm_str(args, "comment_id"));
-  return post_text(c, r, path, p, NULL, mnorm_str(args, "comment_id"));
+  if (media_id != NULL) {
+    snprintf(path, sizeof(path), "%s/comments", media_id);
+    return post_text(c, r, path, p, media_id, NULL);
+  }
+  snprintf(path, sizeof(path), "%s/replies", comment_id);
+  return post_text(c, r, path, p, NULL, comment_id);
 }
 
 static int
@@ -303,18 +329,32 @@ reply_to_mention(struct call *c, const json_t *args, struct result *r)
 #define PAGING_PROPS                                                         \
   MEDIA_LIMIT_PROP "," AFTER_PROP "," MEDIA_BEFORE_PROP
 
+/* The merged tools take either node; each field says what it selects. */
+#define EITHER_MEDIA_PROP(what)                                              \
+  "\"media_id\":{\"type\":\"string\",\"pattern\":\"" MEDIA_ID_PATTERN "\","  \
+  "\"description\":\"Post or reel ID from ig_list_media: " what ". Not "     \
+  "with comment_id.\"}"
+#define EITHER_COMMENT_PROP(what)                                            \
+  "\"comment_id\":{\"type\":\"string\",\"pattern\":\"" MEDIA_ID_PATTERN      \
+  "\",\"description\":\"Comment ID from ig_list_comments: " what ". Not "    \
+  "with media_id.\"}"
+
 static const struct tool comment_tools[] = {
   {
     .name = "ig_list_comments",
-    .title = "List comments on a media item",
+    .flags = TOOL_DEFAULT,
+    .title = "List comments or replies",
     .description =
-        "List the top-level comments on one of the account's posts or "
-        "reels, newest first, each with its replies. Hidden comments are "
-        "included with hidden true. Pass next_cursor back as after for "
-        "more.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" MEDIA_ID_PROP
-                    "," PAGING_PROPS "},\"required\":[\"media_id\"],"
-                    "\"additionalProperties\":false}",
+        "List the comments on one of the account's posts or reels "
+        "(media_id; top-level, newest first, each with its replies) or the "
+        "replies to one comment (comment_id; oldest first). Give exactly "
+        "one of media_id or comment_id. Hidden comments are included with "
+        "hidden true. Pass next_cursor back as after for more.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        EITHER_MEDIA_PROP("list its comments") ","
+        EITHER_COMMENT_PROP("list its replies") "," PAGING_PROPS "},"
+        "\"additionalProperties\":false}",
     .output_schema = COMMENT_LIST_OUT,
     .hints = HINTS_READ,
     .run = list_comments,
@@ -334,48 +374,27 @@ static const struct tool comment_tools[] = {
     .run = get_comment,
   },
   {
-    .name = "ig_list_comment_replies",
-    .title = "List replies to a comment",
-    .description =
-        "List the replies under one top-level comment, oldest first. "
-        "Replies are one level deep on Instagram.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" COMMENT_ID_PROP
-                    "," PAGING_PROPS "},\"required\":[\"comment_id\"],"
-                    "\"additionalProperties\":false}",
-    .output_schema = COMMENT_LIST_OUT,
-    .hints = HINTS_READ,
-    .run = list_replies,
-  },
-  {
     .name = "ig_post_comment",
-    .title = "Comment on a media item",
+    .flags = TOOL_DEFAULT,
+    .title = "Comment or reply on a media item",
     .description =
-        "Post a public comment as the account on one of its posts or "
-        "reels. The text may have at most 300 characters, 4 hashtags and "
-        "1 link and must not be all capitals; comments must be enabled.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" MEDIA_ID_PROP
-                    "," MESSAGE_PROP "},\"required\":[\"media_id\","
-                    "\"message\"],\"additionalProperties\":false}",
+        "Post a public comment as the account on one of its posts or reels "
+        "(media_id), or a public reply to a comment there (comment_id; a "
+        "reply to a reply joins the top-level thread). Give exactly one of "
+        "media_id or comment_id. Text: at most 300 characters, 4 hashtags "
+        "and 1 link, not all capitals; comments must be enabled.",
+    .input_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        EITHER_MEDIA_PROP("comment on it") ","
+        EITHER_COMMENT_PROP("reply to it") "," MESSAGE_PROP "},"
+        "\"required\":[\"message\"],\"additionalProperties\":false}",
     .output_schema = ID_OUT,
     .hints = HINTS_WRITE,
     .run = post_comment,
   },
   {
-    .name = "ig_reply_to_comment",
-    .title = "Reply to a comment",
-    .description =
-        "Reply publicly to a comment on the account's media. Same text "
-        "rules as a comment: at most 300 characters, 4 hashtags, 1 link, "
-        "not all capitals. A reply to a reply joins the top-level thread.",
-    .input_schema = "{\"type\":\"object\",\"properties\":{" COMMENT_ID_PROP
-                    "," MESSAGE_PROP "},\"required\":[\"comment_id\","
-                    "\"message\"],\"additionalProperties\":false}",
-    .output_schema = ID_OUT,
-    .hints = HINTS_WRITE,
-    .run = reply_to_comment,
-  },
-  {
     .name = "ig_hide_comment",
+    .flags = TOOL_DEFAULT,
     .title = "Hide or unhide a comment",
     .description =
         "Hide a comment on the account's media from the public (hidden: "
@@ -392,6 +411,7 @@ static const struct tool comment_tools[] = {
   },
   {
     .name = "ig_delete_comment",
+    .flags = TOOL_DEFAULT,
     .title = "Delete a comment",
     .description =
         "Delete a comment (and its replies) from the account's media, or "
@@ -406,6 +426,7 @@ static const struct tool comment_tools[] = {
   },
   {
     .name = "ig_send_private_reply",
+    .flags = TOOL_DEFAULT,
     .title = "Reply privately to a commenter",
     .description =
         "Send a Direct message to the person who wrote a comment on the "
@@ -473,10 +494,20 @@ static const struct tool comment_tools[] = {
   },
 };
 
+/* The tools merged into ig_list_comments and ig_post_comment (issue 5):
+ * their arguments ({comment_id, ...}) are valid for the merged tool as
+ * they are. */
+static const struct tool_alias comment_aliases[] = {
+  { "ig_list_comment_replies", "ig_list_comments", NULL },
+  { "ig_reply_to_comment", "ig_post_comment", NULL },
+};
+
 const struct toolset comments_toolset = {
   .name = "comments",
   .description = "Comments and mentions: read, reply, hide, delete, private "
                  "replies.",
   .tools = comment_tools,
   .ntools = sizeof(comment_tools) / sizeof(comment_tools[0]),
+  .aliases = comment_aliases,
+  .naliases = sizeof(comment_aliases) / sizeof(comment_aliases[0]),
 };

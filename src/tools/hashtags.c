@@ -18,6 +18,10 @@
  * searches made by other programs, to report the remaining budget.
  * Searches made elsewhere are not in memory, so Meta may still refuse a
  * search this process allowed; its error is passed on.
+ *
+ * ig_get_hashtag_media reads either media edge (order "top" or "recent");
+ * the two tools it replaced, ig_get_hashtag_top_media and
+ * ig_get_hashtag_recent_media, stay callable as aliases that preset order.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -349,11 +353,12 @@ norm_media(const json_t *m)
   return o;
 }
 
-/* top_media and recent_media. */
+/* A hashtag's top_media or recent_media edge, by order ("top", the
+ * default, or "recent"). */
 static int
-tag_media(struct call *c, const json_t *args, struct result *r,
-          const char *edge)
+tag_media(struct call *c, const json_t *args, struct result *r)
 {
+  const char *order = str(args, "order");
   struct graph_param p[5];
   char ig[32], path[96], limit[16];
   json_t *body = NULL, *list, *item, *out, *paging;
@@ -361,7 +366,9 @@ tag_media(struct call *c, const json_t *args, struct result *r,
 
   if (prologue(c, r, ig) != 0)
     return -1;
-  snprintf(path, sizeof(path), "%s/%s", str(args, "hashtag_id"), edge);
+  snprintf(path, sizeof(path), "%s/%s", str(args, "hashtag_id"),
+           order != NULL && strcmp(order, "recent") == 0 ? "recent_media"
+                                                         : "top_media");
   snprintf(limit, sizeof(limit), "%" JSON_INTEGER_FORMAT,
            json_integer_value(json_object_get(args, "limit")));
   p[n++] = (struct graph_param){ "user_id", ig };
@@ -388,18 +395,6 @@ tag_media(struct call *c, const json_t *args, struct result *r,
                                         "after")));
   json_decref(body);
   return result_ok(r, out);
-}
-
-static int
-top_media(struct call *c, const json_t *args, struct result *r)
-{
-  return tag_media(c, args, r, "top_media");
-}
-
-static int
-recent_media(struct call *c, const json_t *args, struct result *r)
-{
-  return tag_media(c, args, r, "recent_media");
 }
 
 static int
@@ -459,6 +454,9 @@ list_searches(struct call *c, const json_t *args, struct result *r)
 
 #define MEDIA_INPUT_SCHEMA                                                   \
   "{\"type\":\"object\",\"properties\":{" HASHTAG_ID_PROP ","                \
+  "\"order\":{\"type\":\"string\",\"enum\":[\"top\",\"recent\"],"            \
+  "\"default\":\"top\",\"description\":\"top: most popular first; "          \
+  "recent: the last 24 hours only, newest first.\"},"                        \
   "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":50,"            \
   "\"default\":25,\"description\":\"Media per page (1-50).\"},"              \
   AFTER_PROP "},"                                                            \
@@ -515,31 +513,18 @@ static const struct tool hashtag_tools[] = {
     .run = get_hashtag,
   },
   {
-    .name = "ig_get_hashtag_top_media",
-    .title = "Top media of a hashtag",
+    .name = "ig_get_hashtag_media",
+    .title = "Media of a hashtag",
     .description =
-        "List the most popular public photos and videos tagged with a "
-        "hashtag (ID from ig_search_hashtag): type, caption, permalink, "
-        "likes, comments. Meta hides the authors' usernames and excludes "
-        "ads and stories. Pass next_cursor back as after. Facebook Login "
-        "only.",
+        "List public photos and videos tagged with a hashtag (ID from "
+        "ig_search_hashtag): order \"top\" (default) for the most popular, "
+        "\"recent\" for the last 24 hours only, newest first. Meta hides "
+        "authors' usernames and excludes ads and stories. Pass next_cursor "
+        "back as after. Facebook Login only.",
     .input_schema = MEDIA_INPUT_SCHEMA,
     .output_schema = MEDIA_OUTPUT_SCHEMA,
     .hints = HINTS_READ,
-    .run = top_media,
-  },
-  {
-    .name = "ig_get_hashtag_recent_media",
-    .title = "Recent media of a hashtag",
-    .description =
-        "List public photos and videos tagged with a hashtag in the last "
-        "24 hours, newest first (ID from ig_search_hashtag). Older media "
-        "are not returned by Meta: use ig_get_hashtag_top_media for those. "
-        "Pass next_cursor back as after. Facebook Login only.",
-    .input_schema = MEDIA_INPUT_SCHEMA,
-    .output_schema = MEDIA_OUTPUT_SCHEMA,
-    .hints = HINTS_READ,
-    .run = recent_media,
+    .run = tag_media,
   },
   {
     .name = "ig_list_recent_hashtag_searches",
@@ -567,9 +552,19 @@ static const struct tool hashtag_tools[] = {
   },
 };
 
+/* The two tools merged into ig_get_hashtag_media (issue 5). */
+static const struct tool_alias hashtag_aliases[] = {
+  { "ig_get_hashtag_top_media", "ig_get_hashtag_media",
+    "{\"order\":\"top\"}" },
+  { "ig_get_hashtag_recent_media", "ig_get_hashtag_media",
+    "{\"order\":\"recent\"}" },
+};
+
 const struct toolset hashtags_toolset = {
   .name = "hashtags",
   .description = "Hashtags: search, top and recent media, the 7-day budget.",
   .tools = hashtag_tools,
   .ntools = sizeof(hashtag_tools) / sizeof(hashtag_tools[0]),
+  .aliases = hashtag_aliases,
+  .naliases = sizeof(hashtag_aliases) / sizeof(hashtag_aliases[0]),
 };

@@ -301,6 +301,8 @@ respond_invite(struct call *c, const json_t *args, struct result *r)
 static const struct tool media_tools[] = {
   {
     .name = "ig_list_media",
+    .flags = TOOL_DEFAULT,
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "List the account's media",
     .description =
         "List the account's published posts, reels and carousels, newest "
@@ -328,6 +330,8 @@ static const struct tool media_tools[] = {
   },
   {
     .name = "ig_get_media",
+    .flags = TOOL_DEFAULT,
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "Get one media item",
     .description =
         "Get one published post, reel, story or carousel by its numeric "
@@ -343,6 +347,7 @@ static const struct tool media_tools[] = {
   },
   {
     .name = "ig_get_media_children",
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "List a carousel's items",
     .description =
         "List the images and videos inside a carousel album, in slide "
@@ -357,6 +362,8 @@ static const struct tool media_tools[] = {
   },
   {
     .name = "ig_list_stories",
+    .flags = TOOL_DEFAULT,
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "List active stories",
     .description =
         "List the account's stories that are still live. Stories expire "
@@ -370,6 +377,7 @@ static const struct tool media_tools[] = {
   },
   {
     .name = "ig_get_live_media",
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "Get live broadcasts",
     .description =
         "List the account's live video broadcast, if one is running. Meta "
@@ -383,6 +391,7 @@ static const struct tool media_tools[] = {
   },
   {
     .name = "ig_list_tagged_media",
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "List media the account is tagged in",
     .description =
         "List other accounts' media in which this account was tagged, "

@@ -90,4 +90,10 @@ void mnorm_cursors(json_t *out, const json_t *paging);
 int mnorm_check_comment(struct result *r, const char *field,
                         const char *text);
 
+/* Media keys a concise result leaves out (response_format "detailed" or
+ * naming them in fields brings them back): CDN URLs that expire anyway,
+ * and what kind and the caller already say. */
+#define MEDIA_DETAIL_KEYS                                                    \
+  "media_url,thumbnail_url,shortcode,media_product_type,owner_id"
+
 #endif

@@ -530,6 +530,8 @@ set_typing(struct call *c, const json_t *args, struct result *r)
 static const struct tool messaging_tools[] = {
   {
     .name = "ig_list_conversations",
+    .flags = TOOL_DEFAULT,
+    .detail_keys = "to",
     .title = "List DM conversations",
     .description =
         "List the account's Instagram direct-message conversations, newest "
@@ -563,6 +565,7 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_get_conversation",
+    .detail_keys = "to",
     .title = "Get a DM conversation",
     .description =
         "Get one direct-message conversation by its ID: participants, last "
@@ -589,6 +592,8 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_list_messages",
+    .flags = TOOL_DEFAULT,
+    .detail_keys = "to",
     .title = "List messages of a conversation",
     .description =
         "List the messages of a direct-message conversation, newest first, "
@@ -632,6 +637,7 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_send_message",
+    .flags = TOOL_DEFAULT,
     .title = "Send a direct message",
     .description =
         "Send a text DM to a person who wrote to the account. Allowed only "
@@ -664,6 +670,7 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_send_media",
+    .flags = TOOL_DEFAULT,
     .title = "Send an image, video, audio or file",
     .description =
         "Send an image, video, audio clip or file (PDF) as a DM, by a "
@@ -695,6 +702,7 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_send_reaction",
+    .flags = TOOL_DEFAULT,
     .title = "React to a direct message",
     .description =
         "React to a message of a DM conversation with \"love\" (the heart) "
@@ -717,6 +725,7 @@ static const struct tool messaging_tools[] = {
   },
   {
     .name = "ig_mark_seen",
+    .flags = TOOL_DEFAULT,
     .title = "Mark a conversation as seen",
     .description =
         "Mark the person's messages as seen (they see a read receipt). "

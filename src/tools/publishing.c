@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * publishing.c: the publishing toolset: the two-step publishing API
- * (containers, their status, publishing one) and the one-call publishers
- * of photos, reels, stories and carousels, plus the publishing quota.
+ * (ig_create_container, the status, ig_publish_container), the one-call
+ * publisher ig_publish, and the publishing quota.  One tool serves every
+ * kind of post (image, reel, story, carousel), with the rules of each kind
+ * checked here; the one-kind tools it replaced stay callable as aliases.
  *
  * Every rule Meta enforces that can be checked here is checked before a
  * request is spent (publishing_rules.c); the waiting and the
@@ -22,45 +24,51 @@
 #define MEDIA_ID_PATTERN "^[0-9]{1,25}$"
 #define MAX_PARAMS 24
 
-/* Input properties shared by several tools. */
-#define URL_PROP(name, what)                                                 \
-  "\"" name "\":{\"type\":\"string\",\"minLength\":9,\"maxLength\":2048,"    \
-  "\"description\":\"" what " Public https URL that Instagram fetches "      \
-  "directly (no redirects, login pages or private hosts).\"}"
-#define CAPTION_PROP                                                         \
-  "\"caption\":{\"type\":\"string\",\"description\":\"Caption: at most "     \
-  "2,200 characters, 30 hashtags and 20 @mentions.\"}"
-#define USER_TAGS_PROP                                                       \
-  "\"user_tags\":{\"type\":\"array\",\"maxItems\":20,\"items\":{"            \
-  "\"type\":\"object\",\"properties\":{"                                     \
-  "\"username\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._]{1,30}$\"},"\
-  "\"x\":{\"type\":\"number\"},\"y\":{\"type\":\"number\"}},"                \
-  "\"required\":[\"username\"],\"additionalProperties\":false},"             \
-  "\"description\":\"People to tag: username plus x and y from 0.0 to 1.0 "  \
-  "(from the top-left; required on images).\"}"
-#define LOCATION_PROP                                                        \
-  "\"location_id\":{\"type\":\"string\",\"pattern\":\"^[0-9]{1,25}$\","      \
-  "\"description\":\"ID of a Facebook Page that has a location.\"}"
-#define COLLAB_PROP                                                          \
-  "\"collaborators\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{"   \
-  "\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._]{1,30}$\"},"              \
-  "\"description\":\"Up to 3 usernames invited as collaborators (feed "      \
-  "images, reels and carousels; not stories).\"}"
-#define ALT_TEXT_PROP                                                        \
-  "\"alt_text\":{\"type\":\"string\",\"description\":\"Alternative text for "\
-  "an image, at most 1,000 characters.\"}"
-#define REEL_PROPS                                                           \
-  URL_PROP("cover_url", "Reel cover image (wins over thumb_offset).") ","   \
+/*
+ * The input properties of ig_publish and ig_create_container.  One schema
+ * serves every kind, so it stays small: each property once, short
+ * descriptions, and the rules that depend on the kind (which fields it
+ * takes, which it needs) or on the shape of nested values (user tags,
+ * collaborators) checked by the handler, whose messages name the field
+ * and the kind.  Every array keeps an "items" schema: some clients refuse
+ * an array without one.
+ */
+#define MEDIA_PROPS                                                          \
+  "\"image_url\":{\"type\":\"string\",\"description\":\"JPEG.\"},"           \
+  "\"video_url\":{\"type\":\"string\",\"description\":\"MP4 or MOV: "        \
+  "reel 3 s-15 min, story or item 3-60 s.\"},"                               \
+  "\"caption\":{\"type\":\"string\",\"description\":\"At most 2,200 "        \
+  "characters, 30 hashtags and 20 @mentions.\"},"                            \
+  "\"user_tags\":{\"type\":\"array\",\"items\":{\"type\":\"object\"},"       \
+  "\"description\":\"Up to 20 {username, x, y}; x and y from 0 to 1 from "   \
+  "the top-left, required on images.\"},"                                    \
+  "\"location_id\":{\"type\":\"string\",\"pattern\":\"" MEDIA_ID_PATTERN     \
+  "\",\"description\":\"Facebook Page with a location.\"},"                  \
+  "\"collaborators\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},"   \
+  "\"description\":\"Up to 3 usernames.\"},"                                 \
+  "\"alt_text\":{\"type\":\"string\",\"description\":\"Image alt text, at "  \
+  "most 1,000 characters.\"},"                                               \
+  "\"cover_url\":{\"type\":\"string\",\"description\":\"Reel cover image "   \
+  "(wins over thumb_offset).\"},"                                            \
   "\"thumb_offset\":{\"type\":\"integer\",\"minimum\":0,\"description\":"    \
-  "\"Reel thumbnail frame, in milliseconds from the start.\"},"             \
-  "\"share_to_feed\":{\"type\":\"boolean\",\"description\":\"Reels: also "   \
-  "show the reel in the feed.\"},"                                           \
-  "\"audio_name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":100,"   \
-  "\"description\":\"Reels: name of the original audio.\"}"
+  "\"Reel thumbnail frame, in ms.\"},"                                       \
+  "\"share_to_feed\":{\"type\":\"boolean\",\"description\":\"Reel also in "  \
+  "the feed.\"},"                                                            \
+  "\"audio_name\":{\"type\":\"string\",\"description\":\"Reel audio "        \
+  "name.\"},"                                                                \
+  "\"children\":{\"type\":\"array\",\"items\":{\"type\":\"string\","         \
+  "\"pattern\":\"" MEDIA_ID_PATTERN "\"},\"description\":\"Carousel: "       \
+  "carousel_item container IDs, first.\"},"                                  \
+  "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","            \
+  "\"properties\":{\"image_url\":{\"type\":\"string\"},"                     \
+  "\"video_url\":{\"type\":\"string\"},\"user_tags\":{\"type\":\"array\","   \
+  "\"items\":{\"type\":\"object\"}},\"alt_text\":{\"type\":\"string\"}},"    \
+  "\"additionalProperties\":false},\"description\":\"Carousel: new items "   \
+  "after children, each with image_url or video_url.\"}"
 #define WAIT_PROPS(def)                                                      \
   "\"max_wait_seconds\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":300,"\
   "\"default\":" def ",\"description\":\"How long to wait for the container "\
-  "to finish processing before giving up (0: publish at once).\"},"         \
+  "to finish processing before giving up (0: publish at once).\"},"          \
   "\"poll_interval_seconds\":{\"type\":\"number\",\"minimum\":1,"            \
   "\"maximum\":60,\"default\":3,\"description\":\"Seconds between status "   \
   "checks.\"}"
@@ -89,7 +97,54 @@
   "\"note\":{\"type\":\"string\"}},"                                         \
   "\"required\":[\"container_id\",\"status_code\"]}"
 
+/* A container as Meta sees it. */
 enum kind { K_IMAGE, K_REELS, K_STORIES, K_ITEM_IMAGE, K_ITEM_VIDEO };
+
+/* The kinds a caller names in the kind argument, as bits, so that a field
+ * can say which kinds take it. */
+enum {
+  PK_IMAGE = 1 << 0,
+  PK_REEL = 1 << 1,
+  PK_STORY = 1 << 2,
+  PK_CAROUSEL = 1 << 3,
+  PK_ITEM = 1 << 4, /* carousel_item: ig_create_container only */
+  PK_AUTO = 1 << 5, /* auto: the old ig_create_media_container */
+};
+#define PK_PUBLISH (PK_IMAGE | PK_REEL | PK_STORY | PK_CAROUSEL)
+#define PK_CONTAINER (PK_PUBLISH | PK_ITEM | PK_AUTO)
+
+static const struct {
+  const char *name;
+  unsigned bit;
+} kind_names[] = {
+  { "image", PK_IMAGE },        { "reel", PK_REEL },
+  { "story", PK_STORY },        { "carousel", PK_CAROUSEL },
+  { "carousel_item", PK_ITEM }, { "auto", PK_AUTO },
+};
+
+/* The kinds that take each field; these are the fields the old
+ * one-purpose tools took.  auto takes what ig_create_media_container
+ * took, and leaves the finer rules to check_args as that tool did. */
+static const struct {
+  const char *name;
+  unsigned kinds;
+} kind_fields[] = {
+  { "image_url", PK_IMAGE | PK_STORY | PK_ITEM | PK_AUTO },
+  { "video_url", PK_REEL | PK_STORY | PK_ITEM | PK_AUTO },
+  { "caption", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
+  { "user_tags", PK_IMAGE | PK_REEL | PK_STORY | PK_ITEM | PK_AUTO },
+  { "location_id", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
+  { "collaborators", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
+  { "alt_text", PK_IMAGE | PK_ITEM | PK_AUTO },
+  { "cover_url", PK_REEL | PK_AUTO },
+  { "thumb_offset", PK_REEL | PK_AUTO },
+  { "share_to_feed", PK_REEL | PK_AUTO },
+  { "audio_name", PK_REEL | PK_AUTO },
+  { "children", PK_CAROUSEL },
+  { "items", PK_CAROUSEL },
+  { "media_type", PK_AUTO },
+  { "is_carousel_item", PK_AUTO },
+};
 
 /* Graph parameters being built, with the strings they own. */
 struct params {
@@ -162,7 +217,8 @@ check_args(const json_t *a, enum kind k, struct result *r)
                           k == K_IMAGE || k == K_ITEM_IMAGE, err,
                           sizeof(err)) != 0 ||
       pub_check_alt_text(str(a, "alt_text"), err, sizeof(err)) != 0 ||
-      pub_check_collaborators(json_array_size(col), err, sizeof(err)) != 0)
+      pub_check_collaborator_list(col, err, sizeof(err)) != 0 ||
+      pub_check_audio_name(str(a, "audio_name"), err, sizeof(err)) != 0)
     goto bad;
   if (col != NULL && (k == K_STORIES || item)) {
     snprintf(err, sizeof(err), "collaborators: not allowed on stories or "
@@ -249,37 +305,120 @@ kind_name(enum kind k)
   return n[k];
 }
 
-static void
-wait_args(const json_t *a, struct pub_wait *w)
+/* The kind argument as a PK_ bit (the schema's enum has vetted it). */
+static unsigned
+kind_arg(const json_t *a)
 {
-  w->max_wait_s = (double)json_integer_value(
-      json_object_get(a, "max_wait_seconds"));
-  w->interval_s = json_number_value(json_object_get(a, "poll_interval_seconds"));
+  const char *k = str(a, "kind");
+
+  for (size_t i = 0; k != NULL && i < sizeof(kind_names) /
+                                          sizeof(kind_names[0]); i++)
+    if (strcmp(k, kind_names[i].name) == 0)
+      return kind_names[i].bit;
+  return 0;
+}
+
+static const char *
+kind_str(unsigned bit)
+{
+  for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+    if (kind_names[i].bit == bit)
+      return kind_names[i].name;
+  return "?";
+}
+
+/* The container an explicit kind makes (not carousel, not auto). */
+static enum kind
+kind_of(unsigned pk, const json_t *a)
+{
+  int vid = str(a, "video_url") != NULL;
+
+  switch (pk) {
+  case PK_REEL: return K_REELS;
+  case PK_STORY: return K_STORIES;
+  case PK_ITEM: return vid ? K_ITEM_VIDEO : K_ITEM_IMAGE;
+  default: return K_IMAGE;
+  }
+}
+
+/* The rules of the kind argument: every field given is one this kind
+ * takes, and the media URL it needs is there.  tool_kinds are the kinds
+ * of the tool, to say where a misplaced field belongs.  Fills r and
+ * returns -1 naming the field and the kind. */
+static int
+check_kind(const json_t *a, unsigned pk, unsigned tool_kinds,
+           struct result *r)
+{
+  int img = str(a, "image_url") != NULL, vid = str(a, "video_url") != NULL;
+  const char *kind = kind_str(pk);
+
+  for (size_t i = 0; i < sizeof(kind_fields) / sizeof(kind_fields[0]); i++) {
+    unsigned ks = kind_fields[i].kinds & tool_kinds;
+    const char *names[8];
+    char where[160] = "";
+    size_t n = 0, off = 0;
+
+    if (json_object_get(a, kind_fields[i].name) == NULL ||
+        (kind_fields[i].kinds & pk))
+      continue;
+    if (ks & ~PK_AUTO)
+      ks &= ~PK_AUTO; /* name auto only for its own fields */
+    for (size_t j = 0; j < sizeof(kind_names) / sizeof(kind_names[0]); j++)
+      if (ks & kind_names[j].bit)
+        names[n++] = kind_names[j].name;
+    for (size_t j = 0; j < n && off < sizeof(where); j++)
+      off += (size_t)snprintf(where + off, sizeof(where) - off, "%s%s",
+                              j == 0 ? "" : j + 1 == n ? " and " : ", ",
+                              names[j]);
+    return result_errorf(r, "invalid_argument",
+                         "%s is only for kind%s %s, not for kind %s.",
+                         kind_fields[i].name, n > 1 ? "s" : "", where, kind);
+  }
+  if (pk == PK_IMAGE && !img)
+    return result_errorf(r, "invalid_argument",
+                         "image_url is required for kind image.");
+  if (pk == PK_REEL && !vid)
+    return result_errorf(r, "invalid_argument",
+                         "video_url is required for kind reel.");
+  if ((pk == PK_STORY || pk == PK_ITEM || pk == PK_AUTO) && img == vid)
+    return result_errorf(r, "invalid_argument",
+                         "kind %s takes exactly one of image_url and "
+                         "video_url%s.", kind,
+                         img ? ", not both" : "; give one");
+  return 0;
+}
+
+/* max_wait_seconds (def_wait_s when absent) and poll_interval_seconds. */
+static void
+wait_args(const json_t *a, struct pub_wait *w, int def_wait_s)
+{
+  const json_t *mw = json_object_get(a, "max_wait_seconds");
+  const json_t *iv = json_object_get(a, "poll_interval_seconds");
+
+  w->max_wait_s = mw != NULL ? (double)json_integer_value(mw) : def_wait_s;
+  w->interval_s = json_number_value(iv);
   if (w->interval_s < 1)
     w->interval_s = 1;
 }
 
+/* kind auto: the container the old ig_create_media_container made from
+ * media_type, is_carousel_item and the URL.  Returns -1 with r filled. */
 static int
-create_media_container(struct call *c, const json_t *a, struct result *r)
+auto_kind(const json_t *a, struct result *r, enum kind *k)
 {
   const char *mt = str(a, "media_type");
   int item = json_is_true(json_object_get(a, "is_carousel_item"));
   int vid = str(a, "video_url") != NULL;
-  char owner[64], id[64];
-  json_t *st = NULL, *out;
-  enum kind k;
 
-  if (one_url(a, r) != 0)
-    return -1;
   if (item && mt != NULL && strcmp(mt, "IMAGE") != 0)
     return result_errorf(r, "invalid_argument",
                          "media_type %s cannot be a carousel item; carousel "
                          "items are images or videos (leave media_type "
                          "out).", mt);
   if (item)
-    k = vid ? K_ITEM_VIDEO : K_ITEM_IMAGE;
+    *k = vid ? K_ITEM_VIDEO : K_ITEM_IMAGE;
   else if (mt != NULL && strcmp(mt, "STORIES") == 0)
-    k = K_STORIES;
+    *k = K_STORIES;
   else if (mt != NULL && strcmp(mt, "IMAGE") == 0 && vid)
     return result_errorf(r, "invalid_argument",
                          "media_type IMAGE needs image_url, not video_url.");
@@ -287,14 +426,34 @@ create_media_container(struct call *c, const json_t *a, struct result *r)
     return result_errorf(r, "invalid_argument",
                          "media_type REELS needs video_url, not image_url.");
   else
-    k = vid ? K_REELS : K_IMAGE;
+    *k = vid ? K_REELS : K_IMAGE;
+  return 0;
+}
+
+/* A container of one media: an image, a reel, a story or a carousel
+ * item. */
+static int
+create_media_container(struct call *c, const json_t *a, struct result *r,
+                       unsigned pk)
+{
+  char owner[64], id[64];
+  json_t *st = NULL, *out;
+  enum kind k = K_IMAGE;
+  int item;
+
+  if (pk == PK_AUTO) {
+    if (auto_kind(a, r, &k) != 0)
+      return -1;
+  } else {
+    k = kind_of(pk, a);
+  }
+  item = k == K_ITEM_IMAGE || k == K_ITEM_VIDEO;
   if (check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   if (create_one(c, r, owner, a, k, id, sizeof(id)) != 0)
     return -1;
   out = json_pack("{s:s, s:s, s:b}", "container_id", id, "media_type",
-                  k == K_STORIES ? "STORIES" : kind_name(k),
-                  "is_carousel_item", item);
+                  kind_name(k), "is_carousel_item", item);
   if (pub_status(c, r, id, &st) == 0) {
     json_object_set_new(out, "status_code",
                         json_string(str(st, "status_code")));
@@ -303,10 +462,28 @@ create_media_container(struct call *c, const json_t *a, struct result *r)
     json_decref(st);
   }
   json_object_set_new(out, "next_step", json_string(
-      item ? "Pass container_id in children of ig_create_carousel_container."
+      item ? "Pass container_id in children of ig_create_container or "
+             "ig_publish (kind carousel)."
            : "Publish with ig_publish_container (creation_id = "
              "container_id) within 24 hours."));
   return result_ok(r, out);
+}
+
+/* The checks of one new carousel item, items[i]; the message says which
+ * item. */
+static int
+check_item(const json_t *v, size_t i, struct result *r)
+{
+  struct result ir = { 0 };
+  int vid = str(v, "video_url") != NULL;
+
+  if (one_url(v, &ir) == 0 &&
+      check_args(v, vid ? K_ITEM_VIDEO : K_ITEM_IMAGE, &ir) == 0)
+    return 0;
+  result_errorf(r, "invalid_argument", "items[%zu]: %s", i,
+                ir.text ? ir.text : "invalid item");
+  result_free(&ir);
+  return -1;
 }
 
 /* Creates the carousel's children from ids and items, in order, then the
@@ -329,15 +506,9 @@ create_carousel(struct call *c, struct result *r, const char *owner,
     return result_errorf(r, "invalid_argument", "%s", err);
   if (check_args(a, K_IMAGE, r) != 0)
     return -1;
-  json_array_foreach(items, i, v) {
-    int vid = str(v, "video_url") != NULL;
-    if (one_url(v, r) != 0)
-      return result_errorf(r, "invalid_argument",
-                           "items[%zu]: give exactly one of image_url and "
-                           "video_url.", i);
-    if (check_args(v, vid ? K_ITEM_VIDEO : K_ITEM_IMAGE, r) != 0)
+  json_array_foreach(items, i, v)
+    if (check_item(v, i, r) != 0)
       return -1;
-  }
   json_array_foreach(ids, i, v)
     json_array_append(kids, v);
   json_array_foreach(items, i, v) {
@@ -389,6 +560,19 @@ create_carousel_container(struct call *c, const json_t *a, struct result *r)
   return result_ok(r, out);
 }
 
+/* ig_create_container: step 1 of 2, any kind. */
+static int
+create_container(struct call *c, const json_t *a, struct result *r)
+{
+  unsigned pk = kind_arg(a);
+
+  if (check_kind(a, pk, PK_CONTAINER, r) != 0)
+    return -1;
+  if (pk == PK_CAROUSEL)
+    return create_carousel_container(c, a, r);
+  return create_media_container(c, a, r, pk);
+}
+
 static int
 get_container_status(struct call *c, const json_t *a, struct result *r)
 {
@@ -421,65 +605,45 @@ publish_container(struct call *c, const json_t *a, struct result *r)
   struct pub_wait w;
   char owner[64];
 
-  wait_args(a, &w);
+  wait_args(a, &w, 60);
   if (pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   return pub_publish(c, r, owner, str(a, "creation_id"), &w);
 }
 
-/* The one-call publishers: create, wait, publish, report. */
+/* ig_publish: create, wait, publish, report.  Images wait 60 seconds by
+ * default, videos and carousels (which may hold videos) 120, as the old
+ * one-kind publishers did. */
 static int
-publish_single(struct call *c, const json_t *a, struct result *r,
-               enum kind k)
+publish(struct call *c, const json_t *a, struct result *r)
 {
+  unsigned pk = kind_arg(a);
   struct pub_wait w;
   char owner[64], id[64];
+  json_t *kids;
+  enum kind k;
 
-  wait_args(a, &w);
+  wait_args(a, &w, pk == PK_IMAGE ? 60 : 120);
+  if (check_kind(a, pk, PK_PUBLISH, r) != 0)
+    return -1;
+  if (pk == PK_CAROUSEL) {
+    kids = json_array();
+    if (pub_owner(c, r, owner, sizeof(owner)) != 0 ||
+        create_carousel(c, r, owner, a, id, sizeof(id), kids) != 0 ||
+        pub_publish(c, r, owner, id, &w) != 0) {
+      json_decref(kids);
+      return -1;
+    }
+    json_object_set_new(r->structured, "children", kids);
+    return 0;
+  }
+  k = kind_of(pk, a);
   if (check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   call_progress(c, c->graph_calls + 0.5, 0, "creating the container");
   if (create_one(c, r, owner, a, k, id, sizeof(id)) != 0)
     return -1;
   return pub_publish(c, r, owner, id, &w);
-}
-
-static int
-publish_photo(struct call *c, const json_t *a, struct result *r)
-{
-  return publish_single(c, a, r, K_IMAGE);
-}
-
-static int
-publish_reel(struct call *c, const json_t *a, struct result *r)
-{
-  return publish_single(c, a, r, K_REELS);
-}
-
-static int
-publish_story(struct call *c, const json_t *a, struct result *r)
-{
-  if (one_url(a, r) != 0)
-    return -1;
-  return publish_single(c, a, r, K_STORIES);
-}
-
-static int
-publish_carousel(struct call *c, const json_t *a, struct result *r)
-{
-  struct pub_wait w;
-  char owner[64], id[64];
-  json_t *kids = json_array();
-
-  wait_args(a, &w);
-  if (pub_owner(c, r, owner, sizeof(owner)) != 0 ||
-      create_carousel(c, r, owner, a, id, sizeof(id), kids) != 0 ||
-      pub_publish(c, r, owner, id, &w) != 0) {
-    json_decref(kids);
-    return -1;
-  }
-  json_object_set_new(r->structured, "children", kids);
-  return 0;
 }
 
 static int
@@ -519,65 +683,31 @@ get_publishing_limit(struct call *c, const json_t *a, struct result *r)
   return result_ok(r, out);
 }
 
-#define ITEMS_PROP                                                           \
-  "\"items\":{\"type\":\"array\",\"maxItems\":10,\"items\":{"                \
-  "\"type\":\"object\",\"properties\":{"                                     \
-  URL_PROP("image_url", "Image (JPEG).") ","                                 \
-  URL_PROP("video_url", "Video (MP4/MOV, 3-60 s).") ","                      \
-  USER_TAGS_PROP "," ALT_TEXT_PROP "},\"additionalProperties\":false},"      \
-  "\"description\":\"New items, each an image_url or a video_url; they "     \
-  "are created as carousel items after the children, in this order.\"}"
-#define CHILDREN_PROP                                                        \
-  "\"children\":{\"type\":\"array\",\"maxItems\":10,\"items\":{"             \
-  "\"type\":\"string\",\"pattern\":\"" MEDIA_ID_PATTERN "\"},"               \
-  "\"description\":\"Existing carousel item container IDs "                  \
-  "(is_carousel_item), first in the carousel, in this order.\"}"
-
 static const struct tool publishing_tools[] = {
   {
-    .name = "ig_create_media_container",
+    .name = "ig_create_container",
     .title = "Create a media container",
     .description =
-        "Create an Instagram media container (step 1 of 2) for an image, a "
-        "reel, a story or a carousel item; publish it later with "
-        "ig_publish_container. Give exactly one of image_url or video_url "
-        "(public https). Caption at most 2,200 characters, 30 hashtags and "
-        "20 @mentions; user_tags on images need x and y in 0-1; up to 3 "
-        "collaborators; cover_url, thumb_offset, share_to_feed and "
-        "audio_name are for reels; alt_text for images. Containers expire "
-        "after 24 hours.",
+        "Create a media container (step 1 of 2) to publish later with "
+        "ig_publish_container, or a carousel item; for a post in one call "
+        "use ig_publish. Containers expire after 24 hours. Per kind: image "
+        "needs image_url; reel video_url; story and carousel_item one of "
+        "image_url or video_url; carousel 2-10 children and/or items; auto "
+        "is the old form (type from the URL, media_type and "
+        "is_carousel_item). Media URLs: public https that Instagram "
+        "fetches itself.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
-        URL_PROP("image_url", "Image (JPEG).") ","
-        URL_PROP("video_url", "Video (MP4/MOV).") ","
+        "\"kind\":{\"type\":\"string\",\"enum\":[\"image\",\"reel\","
+        "\"story\",\"carousel\",\"carousel_item\",\"auto\"],"
+        "\"description\":\"What the container holds.\"},"
+        MEDIA_PROPS ","
         "\"media_type\":{\"type\":\"string\",\"enum\":[\"IMAGE\",\"REELS\","
-        "\"STORIES\"],\"description\":\"IMAGE (default for image_url), "
-        "REELS (default for video_url) or STORIES.\"},"
-        "\"is_carousel_item\":{\"type\":\"boolean\",\"description\":\"Create "
-        "an item for ig_create_carousel_container.\"},"
-        CAPTION_PROP "," USER_TAGS_PROP "," LOCATION_PROP "," COLLAB_PROP ","
-        REEL_PROPS "," ALT_TEXT_PROP "},"
-        "\"additionalProperties\":false}",
+        "\"STORIES\"]},\"is_carousel_item\":{\"type\":\"boolean\"}},"
+        "\"required\":[\"kind\"],\"additionalProperties\":false}",
     .output_schema = CONTAINER_OUT,
     .hints = HINTS_WRITE,
-    .run = create_media_container,
-  },
-  {
-    .name = "ig_create_carousel_container",
-    .title = "Create a carousel container",
-    .description =
-        "Create an Instagram carousel container (step 1 of 2) from 2 to 10 "
-        "items: existing carousel item containers (children) and/or new "
-        "image or video URLs (items), created first, order kept; publish "
-        "it with ig_publish_container. Caption at most 2,200 characters, "
-        "30 hashtags and 20 @mentions; up to 3 collaborators.",
-    .input_schema =
-        "{\"type\":\"object\",\"properties\":{"
-        CHILDREN_PROP "," ITEMS_PROP "," CAPTION_PROP "," LOCATION_PROP ","
-        COLLAB_PROP "},\"additionalProperties\":false}",
-    .output_schema = CONTAINER_OUT,
-    .hints = HINTS_WRITE,
-    .run = create_carousel_container,
+    .run = create_container,
   },
   {
     .name = "ig_get_container_status",
@@ -623,82 +753,37 @@ static const struct tool publishing_tools[] = {
     .run = publish_container,
   },
   {
-    .name = "ig_publish_photo",
-    .title = "Publish a photo",
+    .name = "ig_publish",
+    .flags = TOOL_DEFAULT,
+    .title = "Publish a post",
     .description =
-        "Publish a photo to the Instagram feed in one call (container, "
-        "wait, publish, quota), with progress notifications. image_url "
-        "must be a public https JPEG. Caption at most 2,200 characters, 30 "
-        "hashtags and 20 @mentions; user_tags need x and y in 0-1. The "
-        "post is public at once.",
+        "Publish an image, reel, story or carousel in one call: creates the "
+        "container, waits for processing, publishes, reports the daily "
+        "quota. The post is public at once; each call posts again. Per "
+        "kind: image needs image_url; reel video_url; story one of "
+        "image_url or video_url; carousel 2-10 children and/or items. Media "
+        "URLs: public https that Instagram fetches itself. Videos take "
+        "minutes: raise max_wait_seconds or finish with "
+        "ig_publish_container.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
-        URL_PROP("image_url", "Image (JPEG).") ","
-        CAPTION_PROP "," USER_TAGS_PROP "," LOCATION_PROP "," COLLAB_PROP ","
-        ALT_TEXT_PROP "," WAIT_PROPS("60") "},"
-        "\"required\":[\"image_url\"],\"additionalProperties\":false}",
+        "\"kind\":{\"type\":\"string\",\"enum\":[\"image\",\"reel\","
+        "\"story\",\"carousel\"],\"description\":\"What to post.\"},"
+        MEDIA_PROPS ","
+        "\"max_wait_seconds\":{\"type\":\"integer\",\"minimum\":0,"
+        "\"maximum\":300,\"description\":\"Wait for processing: default 60 "
+        "for image, else 120; 0 publishes at once.\"},"
+        "\"poll_interval_seconds\":{\"type\":\"number\",\"minimum\":1,"
+        "\"maximum\":60,\"default\":3,\"description\":\"Seconds between "
+        "checks.\"}},"
+        "\"required\":[\"kind\"],\"additionalProperties\":false}",
     .output_schema = PUBLISH_OUT,
     .hints = HINTS_WRITE,
-    .run = publish_photo,
-  },
-  {
-    .name = "ig_publish_reel",
-    .title = "Publish a reel",
-    .description =
-        "Publish a reel (video) in one call: creates the REELS container, "
-        "waits while the video processes (progress notifications), "
-        "publishes and reports the quota. video_url must be public https "
-        "MP4/MOV. Caption at most 2,200 characters, 30 hashtags and 20 "
-        "@mentions. Videos take minutes: raise max_wait_seconds, or call "
-        "ig_publish_container later.",
-    .input_schema =
-        "{\"type\":\"object\",\"properties\":{"
-        URL_PROP("video_url", "Video (MP4/MOV, 3 s-15 min).") ","
-        CAPTION_PROP "," USER_TAGS_PROP "," LOCATION_PROP "," COLLAB_PROP ","
-        REEL_PROPS "," WAIT_PROPS("120") "},"
-        "\"required\":[\"video_url\"],\"additionalProperties\":false}",
-    .output_schema = PUBLISH_OUT,
-    .hints = HINTS_WRITE,
-    .run = publish_reel,
-  },
-  {
-    .name = "ig_publish_story",
-    .title = "Publish a story",
-    .description =
-        "Publish a story in one call from exactly one of image_url or "
-        "video_url (public https; video 3-60 s), waiting while a video "
-        "processes, and report the quota. Stories disappear after 24 "
-        "hours; stickers are not supported; no collaborators.",
-    .input_schema =
-        "{\"type\":\"object\",\"properties\":{"
-        URL_PROP("image_url", "Image (JPEG).") ","
-        URL_PROP("video_url", "Video (MP4/MOV).") ","
-        USER_TAGS_PROP "," WAIT_PROPS("120") "},"
-        "\"additionalProperties\":false}",
-    .output_schema = PUBLISH_OUT,
-    .hints = HINTS_WRITE,
-    .run = publish_story,
-  },
-  {
-    .name = "ig_publish_carousel",
-    .title = "Publish a carousel",
-    .description =
-        "Publish a carousel of 2 to 10 images and videos in one call: "
-        "creates each item, then the carousel, waits for processing "
-        "(progress notifications), publishes and reports the quota. Items "
-        "keep their order. Caption at most 2,200 characters, 30 hashtags "
-        "and 20 @mentions. A carousel counts as one post.",
-    .input_schema =
-        "{\"type\":\"object\",\"properties\":{"
-        CHILDREN_PROP "," ITEMS_PROP "," CAPTION_PROP "," LOCATION_PROP ","
-        COLLAB_PROP "," WAIT_PROPS("120") "},"
-        "\"additionalProperties\":false}",
-    .output_schema = PUBLISH_OUT,
-    .hints = HINTS_WRITE,
-    .run = publish_carousel,
+    .run = publish,
   },
   {
     .name = "ig_get_publishing_limit",
+    .flags = TOOL_DEFAULT,
     .title = "Get the publishing quota",
     .description =
         "Get how many posts the account published through the API in the "
@@ -723,10 +808,29 @@ static const struct tool publishing_tools[] = {
   },
 };
 
+/* The names of the tools ig_publish and ig_create_container replaced: each
+ * presets kind, and takes the arguments it always took.  Feed videos are
+ * published as reels (catalog.md's ig_publish_video).  The old media
+ * container chose its type from media_type, is_carousel_item and the URL:
+ * kind auto does the same. */
+static const struct tool_alias publishing_aliases[] = {
+  { "ig_publish_photo", "ig_publish", "{\"kind\":\"image\"}" },
+  { "ig_publish_reel", "ig_publish", "{\"kind\":\"reel\"}" },
+  { "ig_publish_video", "ig_publish", "{\"kind\":\"reel\"}" },
+  { "ig_publish_story", "ig_publish", "{\"kind\":\"story\"}" },
+  { "ig_publish_carousel", "ig_publish", "{\"kind\":\"carousel\"}" },
+  { "ig_create_media_container", "ig_create_container",
+    "{\"kind\":\"auto\"}" },
+  { "ig_create_carousel_container", "ig_create_container",
+    "{\"kind\":\"carousel\"}" },
+};
+
 const struct toolset publishing_toolset = {
   .name = "publishing",
-  .description = "Publishing: containers, status, publish photo, reel, "
-                 "story, carousel, quota.",
+  .description = "Publishing: one-call posts of every kind, containers and "
+                 "their status, the quota.",
   .tools = publishing_tools,
   .ntools = sizeof(publishing_tools) / sizeof(publishing_tools[0]),
+  .aliases = publishing_aliases,
+  .naliases = sizeof(publishing_aliases) / sizeof(publishing_aliases[0]),
 };

@@ -2,8 +2,8 @@
 /*
  * publishing_rules.c: the publishing rules checked before any request
  * (see publishing_rules.h): caption length, hashtags and mentions, media
- * URLs Meta may fetch, carousel size, collaborators, user tag positions
- * and alt text.  Messages name the field, the rule and the limit.
+ * URLs Meta may fetch, carousel size, collaborators, user tags, alt text
+ * and audio names.  Messages name the field, the rule and the limit.
  */
 #include "tools/publishing_rules.h"
 
@@ -152,6 +152,11 @@ pub_check_url(const char *field, const char *url, char *err, size_t errlen)
 
   if (url == NULL)
     return 0;
+  if (strlen(url) > PUB_URL_MAX) {
+    snprintf(err, errlen, "%s is too long: at most %d characters, got %zu.",
+             field, PUB_URL_MAX, strlen(url));
+    return -1;
+  }
   for (p = url; *p != '\0'; p++)
     if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
       snprintf(err, errlen, "%s must be a public https:// URL without "
@@ -230,6 +235,51 @@ pub_check_collaborators(size_t n, char *err, size_t errlen)
 }
 
 int
+pub_is_username(const char *s)
+{
+  size_t n;
+
+  if (s == NULL)
+    return 0;
+  for (n = 0; s[n] != '\0'; n++) {
+    unsigned char ch = (unsigned char)s[n];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+          (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'))
+      return 0;
+  }
+  return n >= 1 && n <= 30;
+}
+
+int
+pub_check_collaborator_list(const json_t *list, char *err, size_t errlen)
+{
+  size_t i;
+  json_t *v;
+
+  if (list == NULL)
+    return 0;
+  if (!json_is_array(list)) {
+    snprintf(err, errlen, "collaborators must be an array of usernames.");
+    return -1;
+  }
+  json_array_foreach(list, i, v) {
+    const char *u = json_string_value(v);
+    if (!pub_is_username(u)) {
+      snprintf(err, errlen, "collaborators[%zu] must be an Instagram "
+               "username (1 to 30 letters, digits, '.' or '_').", i);
+      return -1;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (strcasecmp(u, json_string_value(json_array_get(list, j))) == 0) {
+        snprintf(err, errlen, "collaborators[%zu]: %s is already in the "
+                 "list (collaborators[%zu]).", i, u, j);
+        return -1;
+      }
+  }
+  return pub_check_collaborators(json_array_size(list), err, errlen);
+}
+
+int
 pub_check_user_tags(const json_t *tags, int need_xy, char *err,
                     size_t errlen)
 {
@@ -238,8 +288,41 @@ pub_check_user_tags(const json_t *tags, int need_xy, char *err,
 
   if (tags == NULL)
     return 0;
+  if (!json_is_array(tags)) {
+    snprintf(err, errlen, "user_tags must be an array of {username, x, "
+             "y}.");
+    return -1;
+  }
+  if (json_array_size(tags) > PUB_USER_TAGS_MAX) {
+    snprintf(err, errlen, "user_tags: Instagram allows at most %d tagged "
+             "people; got %zu.", PUB_USER_TAGS_MAX, json_array_size(tags));
+    return -1;
+  }
   json_array_foreach(tags, i, t) {
     const json_t *x = json_object_get(t, "x"), *y = json_object_get(t, "y");
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(t)) {
+      snprintf(err, errlen, "user_tags[%zu] must be an object {username, "
+               "x, y}.", i);
+      return -1;
+    }
+    json_object_foreach((json_t *)t, k, v) {
+      if (strcmp(k, "username") != 0 && strcmp(k, "x") != 0 &&
+          strcmp(k, "y") != 0) {
+        snprintf(err, errlen, "user_tags[%zu].%.40s: unknown field "
+                 "(allowed: username, x, y).", i, k);
+        return -1;
+      }
+    }
+    if (!pub_is_username(json_string_value(json_object_get(t,
+                                                           "username")))) {
+      snprintf(err, errlen, "user_tags[%zu].username is required and must "
+               "be an Instagram username (1 to 30 letters, digits, '.' or "
+               "'_').", i);
+      return -1;
+    }
     if (need_xy && (x == NULL || y == NULL)) {
       snprintf(err, errlen,
                "user_tags[%zu]: tags on an image need x and y, each from "
@@ -271,5 +354,20 @@ pub_check_alt_text(const char *alt, char *err, size_t errlen)
   snprintf(err, errlen,
            "alt_text is too long: at most %d characters, got %zu.",
            PUB_ALT_TEXT_MAX, n);
+  return -1;
+}
+
+int
+pub_check_audio_name(const char *name, char *err, size_t errlen)
+{
+  size_t n;
+
+  if (name == NULL)
+    return 0;
+  n = utf8_count(name);
+  if (n >= 1 && n <= PUB_AUDIO_NAME_MAX)
+    return 0;
+  snprintf(err, errlen, "audio_name must have 1 to %d characters, got %zu.",
+           PUB_AUDIO_NAME_MAX, n);
   return -1;
 }

@@ -21,6 +21,9 @@
 #define PUB_CAROUSEL_MAX 10
 #define PUB_COLLABORATORS_MAX 3
 #define PUB_ALT_TEXT_MAX 1000
+#define PUB_URL_MAX 2048
+#define PUB_USER_TAGS_MAX 20
+#define PUB_AUDIO_NAME_MAX 100
 
 /* Counts hashtags ('#' followed by a letter, digit, '_' or any non-ASCII
  * character) and @mentions (the same after '@', unless the '@' follows a
@@ -31,11 +34,11 @@ void pub_count_tags(const char *s, size_t *hashtags, size_t *mentions);
  * @mentions.  NULL passes. */
 int pub_check_caption(const char *caption, char *err, size_t errlen);
 
-/* A media URL Meta must fetch: https only, with a host that is neither
- * "localhost" (or *.localhost, a metadata host name) nor an IP literal in
- * a private, loopback, link-local, carrier-grade NAT, multicast, reserved
- * or cloud-metadata range; no user:password@.  field names the argument
- * in the message. */
+/* A media URL Meta must fetch: at most 2,048 bytes, https only, with a
+ * host that is neither "localhost" (or *.localhost, a metadata host name)
+ * nor an IP literal in a private, loopback, link-local, carrier-grade NAT,
+ * multicast, reserved or cloud-metadata range; no user:password@.  field
+ * names the argument in the message. */
 int pub_check_url(const char *field, const char *url, char *err,
                   size_t errlen);
 
@@ -45,12 +48,25 @@ int pub_check_carousel_count(size_t n, char *err, size_t errlen);
 /* At most 3 collaborators. */
 int pub_check_collaborators(size_t n, char *err, size_t errlen);
 
-/* user_tags: an array of {username, x?, y?}; x and y in [0, 1], both
- * present when need_xy (images).  NULL passes. */
+/* 1 when s is an Instagram username: 1 to 30 ASCII letters, digits, '.'
+ * or '_'. */
+int pub_is_username(const char *s);
+
+/* collaborators: an array of usernames, none twice (case does not count),
+ * at most 3.  NULL passes. */
+int pub_check_collaborator_list(const json_t *list, char *err,
+                                size_t errlen);
+
+/* user_tags: an array of at most 20 objects {username, x?, y?} with no
+ * other key; x and y in [0, 1], both present when need_xy (images).  The
+ * tools' schemas leave the shape to this check.  NULL passes. */
 int pub_check_user_tags(const json_t *tags, int need_xy, char *err,
                         size_t errlen);
 
 /* alt_text: at most 1,000 characters.  NULL passes. */
 int pub_check_alt_text(const char *alt, char *err, size_t errlen);
+
+/* audio_name (reels): 1 to 100 characters.  NULL passes. */
+int pub_check_audio_name(const char *name, char *err, size_t errlen);
 
 #endif

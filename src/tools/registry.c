@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry.c: the table of toolsets, the parsed schemas and the call path
- * shared by tools/call and `igmcp call`.  Every schema is parsed and
+ * registry.c: the table of toolsets, the parsed schemas, the aliases of
+ * merged tools and the operator's selection.  Every schema is parsed and
  * checked against the supported subset at start-up, so a tool can never
- * ship a schema we would silently ignore.
+ * ship a schema we would silently ignore.  The tools/list objects are
+ * built once, as compact as the protocol allows: annotations say only
+ * what differs from the defaults of the specification except readOnlyHint,
+ * which is always explicit (hosts ask before a tool whose hint is unset).
  */
 #include "tools/registry.h"
 
@@ -14,6 +17,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "mcp/schema.h"
+#include "tools/registry_int.h"
 
 extern const struct toolset account_toolset;
 extern const struct toolset media_toolset;
@@ -33,32 +37,41 @@ static const struct toolset *toolsets[] = {
 
 #define NTOOLSETS (sizeof(toolsets) / sizeof(toolsets[0]))
 
-struct entry {
-  const struct tool *tool;
-  const char *toolset;
-  json_t *input;  /* parsed inputSchema */
-  json_t *output; /* parsed outputSchema, with rate_limit added */
-  json_t *json;   /* the tools/list object */
+struct alias_entry {
+  const struct tool_alias *alias;
+  size_t target;  /* index in reg_entries */
+  json_t *preset; /* parsed preset, or NULL */
 };
 
-static struct entry *entries;
-static size_t nentries;
+struct entry *reg_entries;
+size_t reg_nentries;
+static struct alias_entry *aliases;
+static size_t naliases;
+static json_t *list; /* the enabled tools' objects */
+static int read_only_mode;
+
+/* Added to the inputSchema of read-only tools and of tools with detail
+ * keys. */
+static const char response_format_prop[] =
+    "{\"type\":\"string\",\"enum\":[\"concise\",\"detailed\"],"
+    "\"default\":\"concise\",\"description\":\"detailed: every field, "
+    "rate-limit usage\"}";
 
 static json_t *
-parse_schema(const struct tool *t, const char *which, const char *text,
-             struct err *e)
+parse_json(const char *name, const char *which, const char *text,
+           int check, struct err *e)
 {
   json_error_t jerr;
   json_t *s = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
   struct err se;
 
   if (s == NULL) {
-    err_set(e, ERR_INTERNAL, "tool %s: %s is not JSON: %s", t->name, which,
+    err_set(e, ERR_INTERNAL, "tool %s: %s is not JSON: %s", name, which,
             jerr.text);
     return NULL;
   }
-  if (schema_check(s, &se) != 0) {
-    err_set(e, ERR_INTERNAL, "tool %s: %s: %s", t->name, which, se.msg);
+  if (check && schema_check(s, &se) != 0) {
+    err_set(e, ERR_INTERNAL, "tool %s: %s: %s", name, which, se.msg);
     json_decref(s);
     return NULL;
   }
@@ -71,41 +84,88 @@ tool_json(const struct entry *en)
 {
   const struct tool *t = en->tool;
   json_t *ann = json_object();
-  json_t *o;
 
-  json_object_set_new(ann, "title", json_string(t->title));
   json_object_set_new(ann, "readOnlyHint",
                       json_boolean(t->hints & HINT_READ_ONLY));
-  json_object_set_new(ann, "destructiveHint",
-                      json_boolean(t->hints & HINT_DESTRUCTIVE));
-  json_object_set_new(ann, "idempotentHint",
-                      json_boolean(t->hints & HINT_IDEMPOTENT));
-  json_object_set_new(ann, "openWorldHint",
-                      json_boolean(t->hints & HINT_OPEN_WORLD));
-  o = json_pack("{s:s, s:s, s:s, s:O, s:O, s:o}", "name", t->name, "title",
-                t->title, "description", t->description, "inputSchema",
-                en->input, "outputSchema", en->output, "annotations", ann);
-  return o;
+  if (!(t->hints & HINT_READ_ONLY)) {
+    /* The specification's defaults: destructive, not idempotent. */
+    json_object_set_new(ann, "destructiveHint",
+                        json_boolean(t->hints & HINT_DESTRUCTIVE));
+    json_object_set_new(ann, "idempotentHint",
+                        json_boolean(t->hints & HINT_IDEMPOTENT));
+  }
+  if (!(t->hints & HINT_OPEN_WORLD))
+    json_object_set_new(ann, "openWorldHint", json_false());
+  return json_pack("{s:s, s:s, s:s, s:O, s:O, s:o}", "name", t->name,
+                   "title", t->title, "description", t->description,
+                   "inputSchema", en->input, "outputSchema", en->output,
+                   "annotations", ann);
 }
 
-/* A failed call keeps its details in structuredContent.error, and some
- * clients validate structuredContent against the outputSchema even when
- * isError is true.  So every outputSchema also admits {"error":{...}}: the
- * root's required list becomes anyOf [{required: list}, {required:
- * [error]}]. */
+/* An outputSchema as listed: the result's own keys and, for its lists
+ * and objects, their items' keys and types; what those items nest (a
+ * message's sender, a comment's replies) is listed as just an object or
+ * an array.  The structure an agent relies on stays declared and checked
+ * while a tools/list costs a third less. */
 static void
-errors_in_output(json_t *out)
+trim_schema(json_t *s, int depth)
 {
+  json_t *props = json_object_get(s, "properties");
+  json_t *items = json_object_get(s, "items");
+  const char *k;
+  json_t *v;
+
+  if (depth >= 3 && (props != NULL || items != NULL)) {
+    const char *type = json_string_value(json_object_get(s, "type"));
+    char keep[16];
+    snprintf(keep, sizeof(keep), "%s", type ? type : "object");
+    json_object_clear(s);
+    json_object_set_new(s, "type", json_string(keep));
+    return;
+  }
+  json_object_foreach(props, k, v) trim_schema(v, depth + 1);
+  if (json_is_object(items))
+    trim_schema(items, depth + 1);
+}
+
+/* The keys the registry may add to a result, declared in its schema.  A
+ * failed call keeps its details in structuredContent.error, and some
+ * clients validate structuredContent against the outputSchema even when
+ * isError is true, so the root's required list becomes anyOf [{required:
+ * list}, {required: [error]}]. */
+static void
+registry_keys(struct entry *en)
+{
+  json_t *out = en->output;
   json_t *props = json_object_get(out, "properties");
   json_t *req = json_object_get(out, "required");
+  const char *k;
+  json_t *v;
 
   if (!json_is_object(props))
     return;
-  json_object_set_new(
-      props, "error",
-      json_pack("{s:s, s:s}", "type", "object", "description",
-                "Only when isError is true: what failed, Meta's code and "
-                "what to do next."));
+  if (json_object_get(props, "next_cursor") != NULL) {
+    json_object_foreach(props, k, v) {
+      const char *type = json_string_value(json_object_get(v, "type"));
+      if (type != NULL && strcmp(type, "array") == 0) {
+        en->list_key = k; /* keys live as long as the schema */
+        break;
+      }
+    }
+  }
+  if (en->list_key != NULL) {
+    json_object_set_new(props, "has_more", json_pack("{s:s}", "type",
+                                                     "boolean"));
+    json_object_set_new(props, "omitted", json_pack("{s:s}", "type",
+                                                    "integer"));
+    if (json_object_get(props, "note") == NULL)
+      json_object_set_new(props, "note", json_pack("{s:s}", "type",
+                                                   "string"));
+  }
+  if (json_object_get(props, "rate_limit") == NULL)
+    json_object_set_new(props, "rate_limit",
+                        json_pack("{s:s}", "type", "object"));
+  json_object_set_new(props, "error", json_pack("{s:s}", "type", "object"));
   if (json_is_array(req) && json_array_size(req) > 0) {
     json_object_set_new(out, "anyOf",
                         json_pack("[{s:O}, {s:[s]}]", "required", req,
@@ -114,49 +174,96 @@ errors_in_output(json_t *out)
   }
 }
 
+static int
+init_entry(struct entry *en, const struct tool *t, const char *toolset,
+           struct err *e)
+{
+  en->tool = t;
+  en->toolset = toolset;
+  for (size_t m = 0; m < reg_nentries; m++) {
+    if (&reg_entries[m] != en && strcmp(reg_entries[m].tool->name,
+                                        t->name) == 0)
+      return err_set(e, ERR_INTERNAL, "tool %s is defined twice", t->name);
+  }
+  if (strlen(t->name) > 40)
+    return err_set(e, ERR_INTERNAL, "tool %s: name over 40 characters",
+                   t->name);
+  if (strlen(t->description) > 1000)
+    return err_set(e, ERR_INTERNAL,
+                   "tool %s: description over 1,000 characters", t->name);
+  en->input = parse_json(t->name, "inputSchema", t->input_schema, 1, e);
+  if (en->input == NULL)
+    return ERR_INTERNAL;
+  en->output = parse_json(t->name, "outputSchema", t->output_schema, 1, e);
+  if (en->output == NULL)
+    return ERR_INTERNAL;
+  en->takes_after = json_object_get(json_object_get(en->input, "properties"),
+                                    "after") != NULL;
+  if (t->detail_keys != NULL || (t->hints & HINT_READ_ONLY))
+    json_object_set_new(json_object_get(en->input, "properties"),
+                        "response_format",
+                        json_loads(response_format_prop, 0, NULL));
+  trim_schema(en->output, 0);
+  registry_keys(en);
+  en->json = tool_json(en);
+  return 0;
+}
+
+static int
+init_alias(struct alias_entry *ae, const struct tool_alias *a, struct err *e)
+{
+  size_t i;
+
+  ae->alias = a;
+  for (i = 0; i < reg_nentries; i++)
+    if (strcmp(reg_entries[i].tool->name, a->target) == 0)
+      break;
+  if (i == reg_nentries)
+    return err_set(e, ERR_INTERNAL, "alias %s: no tool %s", a->name,
+                   a->target);
+  for (size_t m = 0; m < reg_nentries; m++)
+    if (strcmp(reg_entries[m].tool->name, a->name) == 0)
+      return err_set(e, ERR_INTERNAL, "alias %s is also a tool", a->name);
+  ae->target = i;
+  if (a->preset != NULL) {
+    ae->preset = parse_json(a->name, "preset", a->preset, 0, e);
+    if (ae->preset == NULL)
+      return ERR_INTERNAL;
+  }
+  return 0;
+}
+
 int
 registry_init(struct err *e)
 {
-  size_t n = 0, k = 0;
+  size_t n = 0, na = 0, k = 0, ka = 0;
+  struct registry_filter def = { 0 };
 
-  if (entries != NULL)
+  if (reg_entries != NULL)
     return 0;
-  for (size_t i = 0; i < NTOOLSETS; i++)
+  for (size_t i = 0; i < NTOOLSETS; i++) {
     n += toolsets[i]->ntools;
-  entries = xcalloc(n, sizeof(*entries));
+    na += toolsets[i]->naliases;
+  }
+  reg_entries = xcalloc(n, sizeof(*reg_entries));
+  aliases = xcalloc(na ? na : 1, sizeof(*aliases));
   for (size_t i = 0; i < NTOOLSETS; i++) {
     for (size_t j = 0; j < toolsets[i]->ntools; j++, k++) {
-      struct entry *en = &entries[k];
-      const struct tool *t = &toolsets[i]->tools[j];
-      json_t *props;
-
-      nentries = k + 1;
-      en->tool = t;
-      en->toolset = toolsets[i]->name;
-      for (size_t m = 0; m < k; m++) {
-        if (strcmp(entries[m].tool->name, t->name) == 0) {
-          err_set(e, ERR_INTERNAL, "tool %s is defined twice", t->name);
-          goto fail;
-        }
-      }
-      en->input = parse_schema(t, "inputSchema", t->input_schema, e);
-      if (en->input == NULL)
+      reg_nentries = k + 1;
+      if (init_entry(&reg_entries[k], &toolsets[i]->tools[j],
+                     toolsets[i]->name, e) != 0)
         goto fail;
-      en->output = parse_schema(t, "outputSchema", t->output_schema, e);
-      if (en->output == NULL)
-        goto fail;
-      /* Every result may carry Meta's rate-limit usage. */
-      props = json_object_get(en->output, "properties");
-      if (json_is_object(props) && json_object_get(props, "rate_limit") == NULL)
-        json_object_set_new(props, "rate_limit",
-                            json_pack("{s:s, s:s}", "type", "object",
-                                      "description",
-                                      "Meta's rate-limit usage, in percent "
-                                      "of the limit"));
-      errors_in_output(en->output);
-      en->json = tool_json(en);
     }
   }
+  for (size_t i = 0; i < NTOOLSETS; i++) {
+    for (size_t j = 0; j < toolsets[i]->naliases; j++, ka++) {
+      naliases = ka + 1;
+      if (init_alias(&aliases[ka], &toolsets[i]->aliases[j], e) != 0)
+        goto fail;
+    }
+  }
+  if (registry_select(&def, e) != 0)
+    goto fail;
   return 0;
 fail:
   registry_cleanup();
@@ -166,245 +273,260 @@ fail:
 void
 registry_cleanup(void)
 {
-  for (size_t i = 0; i < nentries; i++) {
-    json_decref(entries[i].input);
-    json_decref(entries[i].output);
-    json_decref(entries[i].json);
+  for (size_t i = 0; i < reg_nentries; i++) {
+    json_decref(reg_entries[i].input);
+    json_decref(reg_entries[i].output);
+    json_decref(reg_entries[i].json);
   }
-  free(entries);
-  entries = NULL;
-  nentries = 0;
+  for (size_t i = 0; i < naliases; i++)
+    json_decref(aliases[i].preset);
+  free(reg_entries);
+  free(aliases);
+  json_decref(list);
+  reg_entries = NULL;
+  aliases = NULL;
+  list = NULL;
+  reg_nentries = naliases = 0;
+  read_only_mode = 0;
+  registry_set_lockdown(0, NULL, NULL);
   schema_cleanup();
+}
+
+/* Index of the tool or alias called name: tools first; *is_alias says
+ * which table.  -1 when neither has it. */
+static long
+lookup(const char *name, int *is_alias)
+{
+  for (size_t i = 0; i < reg_nentries; i++) {
+    if (strcmp(reg_entries[i].tool->name, name) == 0) {
+      *is_alias = 0;
+      return (long)i;
+    }
+  }
+  for (size_t i = 0; i < naliases; i++) {
+    if (strcmp(aliases[i].alias->name, name) == 0) {
+      *is_alias = 1;
+      return (long)i;
+    }
+  }
+  return -1;
+}
+
+/* Calls fn for each name of a comma-separated list (spaces trimmed). */
+static int
+each_name(const char *csv, const char *flag, int (*fn)(const char *name,
+                                                       const char *flag,
+                                                       int on, void *arg,
+                                                       struct err *e),
+          int on, void *arg, struct err *e)
+{
+  const char *p = csv;
+
+  while (p != NULL && *p != '\0') {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char name[96];
+
+    while (len > 0 && (*p == ' ' || *p == '\t')) {
+      p++;
+      len--;
+    }
+    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+      len--;
+    if (len >= sizeof(name))
+      return err_set(e, ERR_CONFIG, "%s: name too long: \"%.40s...\"", flag,
+                     p);
+    if (len > 0) {
+      memcpy(name, p, len);
+      name[len] = '\0';
+      if (fn(name, flag, on, arg, e) != 0)
+        return ERR_CONFIG;
+    }
+    p = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+static int
+set_toolset(const char *name, const char *flag, int on, void *arg,
+            struct err *e)
+{
+  int found = 0;
+  char known[400];
+  size_t off;
+
+  (void)arg;
+  for (size_t i = 0; i < reg_nentries; i++) {
+    struct entry *en = &reg_entries[i];
+    if (strcmp(name, "all") == 0 || strcmp(name, en->toolset) == 0 ||
+        (strcmp(name, "default") == 0 && (en->tool->flags & TOOL_DEFAULT))) {
+      en->enabled = on;
+      found = 1;
+    }
+  }
+  if (found || strcmp(name, "default") == 0)
+    return 0;
+  off = (size_t)snprintf(known, sizeof(known), "default, all");
+  for (size_t i = 0; i < NTOOLSETS && off < sizeof(known); i++)
+    off += (size_t)snprintf(known + off, sizeof(known) - off, ", %s",
+                            toolsets[i]->name);
+  return err_set(e, ERR_CONFIG, "%s: unknown toolset \"%s\"; known: %s",
+                 flag, name, known);
+}
+
+static int
+set_tool(const char *name, const char *flag, int on, void *arg,
+         struct err *e)
+{
+  int is_alias;
+  long i = lookup(name, &is_alias);
+
+  (void)arg;
+  if (i < 0)
+    return err_set(e, ERR_CONFIG,
+                   "%s: unknown tool \"%s\"; 'igmcp tools --toolsets all' "
+                   "lists them", flag, name);
+  reg_entries[is_alias ? aliases[i].target : (size_t)i].enabled = on;
+  return 0;
+}
+
+int
+registry_select(const struct registry_filter *f, struct err *e)
+{
+  const char *sets = f->toolsets;
+
+  for (size_t i = 0; i < reg_nentries; i++)
+    reg_entries[i].enabled = 0;
+  if (sets == NULL || sets[strspn(sets, " \t,")] == '\0')
+    sets = "default";
+  if (each_name(sets, "--toolsets", set_toolset, 1, NULL, e) != 0 ||
+      each_name(f->tools, "--tools", set_tool, 1, NULL, e) != 0 ||
+      each_name(f->exclude, "--exclude-tools", set_tool, 0, NULL, e) != 0)
+    return ERR_CONFIG;
+  read_only_mode = f->read_only;
+  json_decref(list);
+  list = json_array();
+  for (size_t i = 0; i < reg_nentries; i++) {
+    struct entry *en = &reg_entries[i];
+    if (read_only_mode && !(en->tool->hints & HINT_READ_ONLY))
+      en->enabled = 0;
+    if (en->enabled)
+      json_array_append(list, en->json);
+  }
+  return 0;
 }
 
 size_t
 registry_count(void)
 {
-  return nentries;
+  return reg_nentries;
 }
 
 const struct tool *
 registry_at(size_t i)
 {
-  return i < nentries ? entries[i].tool : NULL;
+  return i < reg_nentries ? reg_entries[i].tool : NULL;
 }
 
-static const struct entry *
-find_entry(const struct tool *t)
+const struct entry *
+reg_entry_of(const struct tool *t)
 {
-  for (size_t i = 0; i < nentries; i++)
-    if (entries[i].tool == t)
-      return &entries[i];
-  return NULL;
-}
-
-const struct tool *
-registry_find(const char *name)
-{
-  for (size_t i = 0; i < nentries; i++)
-    if (strcmp(entries[i].tool->name, name) == 0)
-      return entries[i].tool;
+  for (size_t i = 0; i < reg_nentries; i++)
+    if (reg_entries[i].tool == t)
+      return &reg_entries[i];
   return NULL;
 }
 
 const char *
 registry_toolset_of(const struct tool *t)
 {
-  const struct entry *en = find_entry(t);
+  const struct entry *en = reg_entry_of(t);
   return en ? en->toolset : NULL;
+}
+
+int
+registry_enabled(const struct tool *t)
+{
+  const struct entry *en = reg_entry_of(t);
+  return en != NULL && en->enabled;
 }
 
 const json_t *
 registry_tool_json_at(size_t i)
 {
-  return i < nentries ? entries[i].json : NULL;
+  return i < reg_nentries ? reg_entries[i].json : NULL;
+}
+
+const json_t *
+registry_list(void)
+{
+  return list;
 }
 
 const json_t *
 registry_input_schema(const struct tool *t)
 {
-  const struct entry *en = find_entry(t);
+  const struct entry *en = reg_entry_of(t);
   return en ? en->input : NULL;
 }
 
 const json_t *
 registry_output_schema(const struct tool *t)
 {
-  const struct entry *en = find_entry(t);
+  const struct entry *en = reg_entry_of(t);
   return en ? en->output : NULL;
 }
 
-/* An isError result whose text is the explanation and whose structured
- * content keeps the details. */
-static json_t *
-error_result(const char *text, json_t *detail)
+const struct tool *
+registry_find(const char *name, const json_t **preset)
 {
-  json_t *res = json_object();
-  json_t *content = json_array();
+  int is_alias;
+  long i = lookup(name, &is_alias);
+  const struct entry *en;
 
-  json_array_append_new(content,
-                        json_pack("{s:s, s:s}", "type", "text", "text", text));
-  json_object_set_new(res, "content", content);
-  if (detail != NULL)
-    json_object_set_new(res, "structuredContent", detail);
-  json_object_set_new(res, "isError", json_true());
-  return res;
-}
-
-/* The description of the top-level field an error message starts with
- * ("/name: ..."), to remind the caller what the field wants. */
-static const char *
-field_description(const json_t *schema, const char *msg)
-{
-  const json_t *props = json_object_get(schema, "properties");
-  const char *end;
-  char name[128];
-
-  if (msg[0] != '/' || (end = strpbrk(msg + 1, "/:")) == NULL ||
-      (size_t)(end - msg) >= sizeof(name) || end == msg + 1)
+  *preset = NULL;
+  if (i < 0)
     return NULL;
-  memcpy(name, msg + 1, (size_t)(end - msg - 1));
-  name[end - msg - 1] = '\0';
-  return json_string_value(
-      json_object_get(json_object_get(props, name), "description"));
+  en = &reg_entries[is_alias ? aliases[i].target : (size_t)i];
+  if (!en->enabled)
+    return NULL;
+  if (is_alias)
+    *preset = aliases[i].preset;
+  return en->tool;
 }
 
-/* JSON Schema counts 5.0 as an integer; handlers read integers with
- * json_integer_value, so whole-number reals become integers here. */
-static void
-integers_exact(const json_t *schema, json_t *args)
+void
+registry_unavailable(const char *name, char *why, size_t len)
 {
-  const json_t *props = json_object_get(schema, "properties");
-  const char *k;
-  json_t *v;
+  int is_alias;
+  long i = lookup(name, &is_alias);
+  const struct entry *en;
 
-  json_object_foreach((json_t *)props, k, v) {
-    const char *type = json_string_value(json_object_get(v, "type"));
-    json_t *a = json_object_get(args, k);
-    if (type != NULL && strcmp(type, "integer") == 0 && json_is_real(a))
-      json_object_set_new(args, k,
-                          json_integer((json_int_t)json_real_value(a)));
-  }
-}
-
-json_t *
-registry_call(const struct tool *t, const json_t *args, struct call *c)
-{
-  const struct entry *en = find_entry(t);
-  struct result r = { 0 };
-  struct err e;
-  json_t *a, *res = NULL;
-  char *text;
-
-  if (en == NULL)
-    return error_result("internal error: unknown tool", NULL);
-  a = args != NULL ? json_deep_copy(args) : json_object();
-  if (schema_validate(en->input, a, &e) != 0) {
-    char msg[1200];
-    const char *hint = field_description(en->input, e.msg);
-    snprintf(msg, sizeof(msg),
-             "Invalid arguments for %s: %s.%s%s%s Fix the argument and call "
-             "again; the inputSchema in tools/list lists every field.",
-             t->name, e.msg, hint ? " (The field is: " : "",
-             hint ? hint : "", hint ? ")" : "");
-    res = error_result(
-        msg, json_pack("{s:{s:s, s:s}}", "error", "kind", "invalid_argument",
-                       "message", e.msg));
-    goto out;
-  }
-  schema_apply_defaults(en->input, a);
-  integers_exact(en->input, a);
-  t->run(c, a, &r);
-  if (call_cancelled(c))
-    goto out; /* no response for a cancelled call */
-  if (r.is_error) {
-    res = error_result(r.text ? r.text : "the tool failed", r.structured);
-    r.structured = NULL;
-    goto out;
-  }
-  if (r.structured == NULL)
-    r.structured = json_object();
-  if (c->usage != NULL && json_object_get(r.structured, "rate_limit") == NULL)
-    json_object_set(r.structured, "rate_limit", c->usage);
-  if (schema_validate(en->output, r.structured, &e) != 0) {
-    log_errorx("tool %s returned a result that does not match its "
-               "outputSchema: %s", t->name, e.msg);
-    res = error_result("internal error: the result did not match the "
-                       "tool's outputSchema; please report this",
-                       NULL);
-    goto out;
-  }
-  text = json_dumps(r.structured, JSON_COMPACT);
-  res = json_object();
-  json_object_set_new(
-      res, "content",
-      json_pack("[{s:s, s:s}]", "type", "text", "text", text ? text : "{}"));
-  free(text);
-  json_object_set(res, "structuredContent", r.structured);
-out:
-  json_decref(a);
-  result_free(&r);
-  return res;
-}
-
-/* Markdown for one schema's properties: name, type, required, rules. */
-static void
-md_props(struct buf *out, const json_t *schema)
-{
-  const json_t *props = json_object_get(schema, "properties");
-  const json_t *req = json_object_get(schema, "required");
-  const char *k;
-  json_t *v;
-
-  if (!json_is_object(props) || json_object_size(props) == 0) {
-    buf_puts(out, "No arguments.\n\n");
+  if (i < 0) {
+    snprintf(why, len, "Unknown tool: %.100s. Call tools/list for the "
+                       "available tools", name);
     return;
   }
-  buf_puts(out, "| argument | type | required | description |\n"
-                "|---|---|---|---|\n");
-  json_object_foreach((json_t *)props, k, v) {
-    int required = 0;
-    size_t i;
-    json_t *r;
-    const char *type = json_string_value(json_object_get(v, "type"));
-    const char *desc = json_string_value(json_object_get(v, "description"));
-    json_array_foreach(req, i, r) {
-      if (json_is_string(r) && strcmp(json_string_value(r), k) == 0)
-        required = 1;
-    }
-    buf_printf(out, "| `%s` | %s | %s | %s |\n", k, type ? type : "any",
-               required ? "yes" : "no", desc ? desc : "");
-  }
-  buf_puts(out, "\n");
+  en = &reg_entries[is_alias ? aliases[i].target : (size_t)i];
+  if (read_only_mode && !(en->tool->hints & HINT_READ_ONLY))
+    snprintf(why, len, "Tool %s is refused: the server runs read-only "
+                       "(--read-only), so no tool may change the account",
+             name);
+  else
+    snprintf(why, len, "Tool %s is not enabled on this server: it is in "
+                       "the %s toolset; the operator can add it with "
+                       "--toolsets %s or --tools %s",
+             name, en->toolset, en->toolset, en->tool->name);
 }
 
-int
-registry_markdown(struct buf *out)
+size_t
+registry_alias_count(void)
 {
-  const char *cur = NULL;
+  return naliases;
+}
 
-  buf_puts(out, "# igmcp tools\n\n"
-                "Generated by `igmcp tools --markdown` from the tool "
-                "registry; do not edit by hand (a test fails when this "
-                "file is stale).\n\n");
-  buf_printf(out, "%zu tools.\n\n", nentries);
-  for (size_t i = 0; i < nentries; i++) {
-    const struct tool *t = entries[i].tool;
-    char hints[128];
-
-    if (cur == NULL || strcmp(cur, entries[i].toolset) != 0) {
-      cur = entries[i].toolset;
-      buf_printf(out, "## Toolset `%s`\n\n", cur);
-    }
-    snprintf(hints, sizeof(hints), "%s%s%s%s",
-             t->hints & HINT_READ_ONLY ? "read-only" : "write",
-             t->hints & HINT_DESTRUCTIVE ? ", destructive" : "",
-             (t->hints & HINT_IDEMPOTENT) && !(t->hints & HINT_READ_ONLY)
-                 ? ", idempotent" : "",
-             t->hints & HINT_OPEN_WORLD ? ", open world" : "");
-    buf_printf(out, "### `%s`: %s\n\n%s\n\n*%s*\n\n", t->name, t->title,
-               t->description, hints);
-    md_props(out, entries[i].input);
-  }
-  return 0;
+const struct tool_alias *
+registry_alias_at(size_t i)
+{
+  return i < naliases ? aliases[i].alias : NULL;
 }

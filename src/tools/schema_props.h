@@ -9,7 +9,7 @@
 
 /* The cursor a list returned as next_cursor. */
 #define AFTER_PROP                                                           \
-  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"       \
+  "\"after\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":4096,"       \
   "\"description\":\"Cursor from a previous next_cursor.\"}"
 
 /* An Instagram account whose edges are read; default the configured one.

@@ -60,7 +60,24 @@ struct tool {
   const char *input_schema;  /* JSON text */
   const char *output_schema; /* JSON text */
   unsigned hints;            /* enum tool_hint bits */
+  unsigned flags;            /* enum tool_flag bits */
+  /* Result keys left out unless response_format is "detailed" (comma
+   * list; applied to the result object and to the objects of its arrays).
+   * A tool with a list here gets the response_format argument. */
+  const char *detail_keys;
   int (*run)(struct call *c, const json_t *args, struct result *r);
+};
+
+enum tool_flag {
+  TOOL_DEFAULT = 1, /* in the default set (--toolsets default) */
+};
+
+/* An old tool name, still callable but not listed: it calls target with
+ * preset (a JSON object, or NULL) merged over the caller's arguments. */
+struct tool_alias {
+  const char *name;
+  const char *target;
+  const char *preset;
 };
 
 struct toolset {
@@ -68,6 +85,8 @@ struct toolset {
   const char *description;
   const struct tool *tools;
   size_t ntools;
+  const struct tool_alias *aliases;
+  size_t naliases;
 };
 
 /* Sets a success result; structured is stolen.  Returns 0. */

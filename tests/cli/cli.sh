@@ -31,10 +31,38 @@ check "unknown command exits 2" '[ $rc -eq 2 ]'
 
 run "$BIN" tools >"$T/out" 2>&1; rc=$?
 check "tools exits 0" '[ $rc -eq 0 ]'
-for t in ig_list_conversations ig_get_conversation ig_list_messages \
-         ig_get_message ig_send_message; do
-  check "tools lists $t" "grep -q '^$t ' '$T/out'"
+for t in ig_list_conversations ig_list_messages ig_send_message; do
+  check "tools lists $t (default set)" "grep -q '^$t ' '$T/out'"
 done
+check "the default set has at most 25 tools" '[ $(wc -l <"$T/out") -le 25 ] && [ $(wc -l <"$T/out") -ge 10 ]'
+check "the default set leaves out ig_get_conversation" "! grep -q '^ig_get_conversation ' '$T/out'"
+
+# Choosing tools: toolsets, single tools, exclusions, read-only.
+run "$BIN" tools --toolsets all >"$T/all" 2>&1; rc=$?
+check "tools --toolsets all lists ig_get_conversation" "[ $rc -eq 0 ] && grep -q '^ig_get_conversation ' '$T/all'"
+check "all is larger than default" '[ $(wc -l <"$T/all") -gt $(wc -l <"$T/out") ]'
+run "$BIN" tools --toolsets messaging,insights >"$T/out" 2>&1
+check "--toolsets messaging,insights lists just those toolsets" \
+  "[ \$(awk '{print \$2}' '$T/out' | sort -u | paste -sd, -) = insights,messaging ]"
+run IGMCP_TOOLSETS=profile "$BIN" tools >"$T/out" 2>&1
+check "IGMCP_TOOLSETS chooses toolsets" "[ \$(awk '{print \$2}' '$T/out' | sort -u) = profile ]"
+run IGMCP_TOOLSETS=profile "$BIN" tools --toolsets hashtags >"$T/out" 2>&1
+check "--toolsets overrides IGMCP_TOOLSETS" "[ \$(awk '{print \$2}' '$T/out' | sort -u) = hashtags ]"
+run "$BIN" tools --toolsets default --tools ig_get_hashtag --exclude-tools ig_send_message >"$T/out" 2>&1
+check "--tools adds a tool" "grep -q '^ig_get_hashtag ' '$T/out'"
+check "--exclude-tools removes a tool" "! grep -q '^ig_send_message ' '$T/out'"
+run "$BIN" tools --tools ig_send_message --exclude-tools ig_send_message >"$T/out" 2>&1
+check "exclude wins over --tools" "! grep -q '^ig_send_message ' '$T/out'"
+run "$BIN" tools --toolsets all --read-only --json >"$T/ro.json" 2>&1; rc=$?
+check "--read-only lists only read-only tools" \
+  'node -e "const t=JSON.parse(require(\"fs\").readFileSync(process.argv[1]));if(t.length<10||!t.every(x=>x.annotations.readOnlyHint===true))process.exit(1)" "$T/ro.json"'
+run "$BIN" tools --toolsets mesaging >"$T/out" 2>"$T/err"; rc=$?
+check "an unknown toolset stops with exit 1 and names the known ones" \
+  '[ $rc -eq 1 ] && grep -q "unknown toolset \"mesaging\"" "$T/err" && grep -q "messaging" "$T/err" && [ $(wc -l <"$T/err") -eq 1 ]'
+run "$BIN" tools --tools ig_nope >"$T/out" 2>"$T/err"; rc=$?
+check "an unknown tool in --tools stops with exit 1" '[ $rc -eq 1 ] && grep -q "unknown tool \"ig_nope\"" "$T/err"'
+run IG_ACCESS_TOKEN=IGAAabcdef123456 "$BIN" serve --exclude-tools ig_nope </dev/null >"$T/out" 2>"$T/err"; rc=$?
+check "serve with an unknown excluded tool exits 1" '[ $rc -eq 1 ] && grep -q "exclude-tools" "$T/err"'
 
 run "$BIN" tools --json >"$T/tools.json" 2>&1; rc=$?
 check "tools --json exits 0" '[ $rc -eq 0 ]'
@@ -83,7 +111,10 @@ run "$BIN" call ig_list_conversations '[1]' --sandbox >"$T/out" 2>"$T/err"; rc=$
 check "call with non-object arguments exits 2" '[ $rc -eq 2 ]'
 
 run "$BIN" call ig_nope '{}' --sandbox >"$T/out" 2>"$T/err"; rc=$?
-check "call of an unknown tool exits 2" '[ $rc -eq 2 ] && grep -q "unknown tool" "$T/err"'
+check "call of an unknown tool exits 2" '[ $rc -eq 2 ] && grep -q "Unknown tool" "$T/err"'
+
+run "$BIN" call ig_send_message '{"recipient_id":"1","text":"hi"}' --sandbox --read-only >"$T/out" 2>"$T/err"; rc=$?
+check "--read-only refuses a write tool and says why" '[ $rc -eq 2 ] && grep -q "read-only" "$T/err"'
 
 run "$BIN" call ig_list_conversations '{}' >"$T/out" 2>"$T/err"; rc=$?
 check "call without a token exits 1 with one line" '[ $rc -eq 1 ] && grep -q "IG_ACCESS_TOKEN is not set" "$T/err"'

@@ -9,7 +9,7 @@ pass=0
 fail=0
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-"$BIN" tools | awk '{print $1}' | sort -u >"$T/tools"
+"$BIN" tools --toolsets all | awk '{print $1}' | sort -u >"$T/tools"
 sed -n '/^## Coverage of other Instagram toolkits/,/^## /p' "$SRC/README.md" >"$T/section"
 grep -o '`ig_[a-z_]*`' "$T/section" | tr -d '`' | sort -u >"$T/named"
 missing=$(comm -23 "$T/named" "$T/tools")

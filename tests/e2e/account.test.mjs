@@ -4,10 +4,12 @@
 // against `igmcp serve --sandbox`, with Instagram Login and with
 // `--login facebook`: ig_get_account (own account, a Page id resolved to
 // its Instagram account, a Page without one), ig_list_linked_accounts,
-// ig_business_discovery, ig_token_status, ig_exchange_token,
-// ig_refresh_token (save_to: a new 0600 file) and ig_get_app_info.  No
-// token value (read from sandbox.h) may appear in any result, and the
-// token tools never return a token.
+// ig_business_discovery, ig_token_status, ig_renew_token (action
+// "exchange" or "refresh", each on its own endpoint per login; save_to: a
+// new 0600 file), its unlisted aliases ig_exchange_token and
+// ig_refresh_token, and ig_get_app_info.  No token value (read from
+// sandbox.h) may appear in any result, and the token tools never return a
+// token.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,31 +146,102 @@ test('ig_token_status: an expired token is reported, not thrown', async () => {
   }
 });
 
-test('ig_exchange_token / ig_refresh_token: only a preview; save_to writes a 0600 file', async () => {
-  for (const [s, tool, name] of [[S, 'ig_refresh_token', 'SANDBOX_IG_TOKEN'],
-                                 [S, 'ig_exchange_token', 'SANDBOX_IG_TOKEN'],
-                                 [F, 'ig_exchange_token', 'SANDBOX_FB_TOKEN'],
-                                 [F, 'ig_refresh_token', 'SANDBOX_FB_TOKEN']]) {
-    const r = await ok(s, tool);
+/* The token requests the sandbox saw since the last clearRequests, as
+ * [host, path, grant_type]. */
+async function tokenCalls(s) {
+  const reqs = await s.admin.requests();
+  return (reqs.data ?? reqs).filter((q) => /access_token$/.test(q.path))
+    .map((q) => [q.host, q.path, q.query.grant_type]);
+}
+
+/* A token result without its clock-dependent field. */
+function timeless(r) {
+  const { expires_at: _at, ...rest } = r;
+  return rest;
+}
+
+test('ig_renew_token is listed, the old token tools are not', async () => {
+  const { tools } = await S.client.listTools();
+  const t = tools.find((x) => x.name === 'ig_renew_token');
+  assert.ok(t);
+  assert.deepEqual(t.inputSchema.required, ['action']);
+  assert.deepEqual(t.inputSchema.properties.action.enum, ['exchange', 'refresh']);
+  assert.equal(t.annotations.readOnlyHint, false);
+  assert.equal(t.annotations.idempotentHint, false, 'an exchange is not idempotent');
+  assert.ok(t.description.length <= 1000);
+  for (const gone of ['ig_exchange_token', 'ig_refresh_token']) {
+    assert.equal(tools.find((x) => x.name === gone), undefined, `${gone} is not listed`);
+  }
+});
+
+test('ig_renew_token: each action on its endpoint per login; only a preview; save_to writes a 0600 file', async () => {
+  const IG = 'graph.instagram.com';
+  const FB = 'graph.facebook.com';
+  for (const [s, action, name, call] of [
+    [S, 'refresh', 'SANDBOX_IG_TOKEN', [IG, '/refresh_access_token', 'ig_refresh_token']],
+    [S, 'exchange', 'SANDBOX_IG_TOKEN', [IG, '/access_token', 'ig_exchange_token']],
+    [F, 'exchange', 'SANDBOX_FB_TOKEN', [FB, '/v25.0/oauth/access_token', 'fb_exchange_token']],
+    /* Facebook Login has no refresh endpoint: the token is exchanged again. */
+    [F, 'refresh', 'SANDBOX_FB_TOKEN', [FB, '/v25.0/oauth/access_token', 'fb_exchange_token']]]) {
+    await s.admin.clearRequests();
+    const r = await ok(s, 'ig_renew_token', { action });
     assert.equal(r.token_length, secrets[name].length);
     assert.equal(r.token_preview, `${secrets[name].slice(0, 6)}…(${secrets[name].length} chars)`);
     assert.ok(r.expires_in > 50 * 86400);
     assert.equal(r.saved_to, undefined);
+    assert.deepEqual(await tokenCalls(s), [call], `${action} on ${name}`);
   }
   /* The sandbox has reissued the token: it still works. */
   await ok(S, 'ig_get_account');
   /* IG: a refresh less than 24 hours after the last one is refused by Meta. */
-  await fails(S, 'ig_refresh_token', {}, /24 hours/);
+  await fails(S, 'ig_renew_token', { action: 'refresh' }, /24 hours/);
+  await fails(S, 'ig_renew_token', {}, /action/);
+  await fails(S, 'ig_renew_token', { action: 'renew' }, /action/);
 
   const file = path.join(dir, 'token.txt');
-  const r = await ok(F, 'ig_refresh_token', { save_to: file });
+  const r = await ok(F, 'ig_renew_token', { action: 'refresh', save_to: file });
   assert.equal(r.saved_to, file);
   assert.equal(readFileSync(file, 'utf8').trim(), secrets.SANDBOX_FB_TOKEN);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   writeFileSync(path.join(dir, 'exists.txt'), 'x');
-  await fails(F, 'ig_exchange_token', { save_to: path.join(dir, 'exists.txt') }, /never overwritten/);
+  await fails(F, 'ig_renew_token', { action: 'exchange', save_to: path.join(dir, 'exists.txt') },
+              /never overwritten/);
   assert.equal(readFileSync(path.join(dir, 'exists.txt'), 'utf8'), 'x');
-  await fails(F, 'ig_exchange_token', { save_to: 'relative/path' }, /save_to/);
+  await fails(F, 'ig_renew_token', { action: 'exchange', save_to: 'relative/path' }, /save_to/);
+});
+
+test('aliases ig_exchange_token / ig_refresh_token: old arguments, same results as ig_renew_token', async () => {
+  for (const s of [S, F]) {
+    await s.admin.clearRequests();
+    const merged = await ok(s, 'ig_renew_token', { action: 'exchange' });
+    const calls = await tokenCalls(s);
+    await s.admin.clearRequests();
+    const old = await ok(s, 'ig_exchange_token');
+    assert.deepEqual(timeless(old), timeless(merged));
+    assert.deepEqual(await tokenCalls(s), calls, 'the same endpoint');
+  }
+  /* Instagram Login: both refresh within 24 hours of the exchange above,
+   * and Meta refuses both the same way. */
+  await S.admin.clearRequests();
+  const e1 = await fails(S, 'ig_refresh_token', {}, /24 hours/);
+  const e2 = await fails(S, 'ig_renew_token', { action: 'refresh' }, /24 hours/);
+  assert.equal(textOf(e1), textOf(e2));
+  assert.deepEqual((await tokenCalls(S)).map((c) => c[1]),
+                   ['/refresh_access_token', '/refresh_access_token']);
+  /* A day later the alias refreshes. */
+  await S.admin.post('clock', { advance_seconds: 25 * 3600 });
+  const old = await ok(S, 'ig_refresh_token');
+  assert.equal(old.token_length, secrets.SANDBOX_IG_TOKEN.length);
+  /* Facebook Login: the alias exchanges again, like the merged tool. */
+  const fm = await ok(F, 'ig_renew_token', { action: 'refresh' });
+  assert.deepEqual(timeless(await ok(F, 'ig_refresh_token')), timeless(fm));
+  /* save_to passes through the alias. */
+  const file = path.join(dir, 'alias-token.txt');
+  const saved = await ok(F, 'ig_exchange_token', { save_to: file });
+  assert.equal(saved.saved_to, file);
+  assert.equal(readFileSync(file, 'utf8').trim(), secrets.SANDBOX_FB_TOKEN);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  await fails(F, 'ig_refresh_token', { save_to: 'relative/path' }, /save_to/);
 });
 
 test('ig_get_app_info: the app node with Facebook Login, IG_APP_ID with Instagram Login', async () => {

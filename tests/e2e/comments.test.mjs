@@ -6,6 +6,10 @@
 // 4/5 hashtags, 1/2 links, all capitals), hide-then-get, delete-then-get,
 // one private reply per comment (the second refused by the sandbox with
 // Meta's error) and none after 7 days, and mentions with Facebook Login.
+// ig_list_comments and ig_post_comment take exactly one of media_id and
+// comment_id; the tools they replaced (ig_list_comment_replies,
+// ig_reply_to_comment) are unlisted aliases that still answer their old
+// arguments with the merged tool's result.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,17 +60,74 @@ test('ig_list_comments: newest first, replies, hidden included', async () => {
   await fails(S, 'ig_list_comments', { media_id: 'CxYz12AbC' });
 });
 
-test('ig_get_comment and ig_list_comment_replies', async () => {
+test('ig_get_comment and ig_list_comments with comment_id (replies)', async () => {
   const l = await ok(S, 'ig_list_comments', { media_id: newest.id });
   const t = l.comments.find((c) => c.replies_count > 0);
   const c = await ok(S, 'ig_get_comment', { comment_id: t.id });
   assert.equal(c.id, t.id);
   assert.equal(c.text, t.text);
   assert.equal(c.replies_count, t.replies_count);
-  const rep = await ok(S, 'ig_list_comment_replies', { comment_id: t.id });
+  const rep = await ok(S, 'ig_list_comments', { comment_id: t.id });
   assert.equal(rep.count, t.replies_count);
+  assert.deepEqual(rep.comments.map((x) => x.id), t.replies.map((x) => x.id));
+  assert.ok(rep.comments.every((x) => x.parent_id === t.id && x.replies === undefined),
+            'replies are one level deep');
   await fails(S, 'ig_get_comment', { comment_id: '18999999999999999' }, /does not exist|Unsupported/i);
-  await fails(S, 'ig_list_comment_replies', { comment_id: 'abc' });
+  await fails(S, 'ig_list_comments', { comment_id: 'abc' }, /comment_id/);
+});
+
+test('merged tools are listed; ig_list_comment_replies and ig_reply_to_comment are not', async () => {
+  const { tools } = await S.client.listTools();
+  const names = tools.map((t) => t.name);
+  for (const gone of ['ig_list_comment_replies', 'ig_reply_to_comment']) {
+    assert.ok(!names.includes(gone), `${gone} is not listed`);
+  }
+  for (const n of ['ig_list_comments', 'ig_post_comment']) {
+    const t = tools.find((x) => x.name === n);
+    assert.ok(t, `${n} is listed`);
+    const is = t.inputSchema;
+    for (const k of ['oneOf', 'anyOf', 'allOf', 'not']) {
+      assert.equal(is[k], undefined, `${n}: no top-level ${k}`);
+    }
+    assert.ok(is.properties.media_id && is.properties.comment_id, `${n} takes both fields`);
+    assert.ok(!(is.required ?? []).includes('media_id') && !(is.required ?? []).includes('comment_id'));
+    assert.match(t.description, /exactly one of media_id or comment_id/);
+    assert.ok(t.description.length <= 1000 && n.length <= 40);
+  }
+  assert.equal(tools.find((x) => x.name === 'ig_list_comments').annotations.readOnlyHint, true);
+  const post = tools.find((x) => x.name === 'ig_post_comment').annotations;
+  assert.equal(post.readOnlyHint, false);
+  assert.equal(post.destructiveHint, false);
+});
+
+test('exactly one of media_id and comment_id: both or neither is refused locally', async () => {
+  const l = await ok(S, 'ig_list_comments', { media_id: newest.id });
+  const cid = l.comments[0].id;
+  await S.admin.clearRequests();
+  for (const [name, extra] of [['ig_list_comments', {}], ['ig_post_comment', { message: 'hello' }],
+                               ['ig_list_comment_replies', {}], ['ig_reply_to_comment', { message: 'hello' }]]) {
+    const both = await fails(S, name, { media_id: newest.id, comment_id: cid, ...extra },
+                             /Both media_id and comment_id were given; give exactly one/);
+    assert.equal(both.structuredContent.error.kind, 'invalid_argument');
+    const none = await fails(S, name, { ...extra },
+                             /Neither media_id nor comment_id was given; give exactly one/);
+    assert.equal(none.structuredContent.error.kind, 'invalid_argument');
+  }
+  const reqs = await S.admin.requests();
+  assert.deepEqual((reqs.data ?? reqs).filter((q) => /\/(comments|replies)$/.test(q.path)), [],
+                   'nothing reached the Graph API');
+});
+
+test('alias ig_list_comment_replies: old arguments, same result as ig_list_comments', async () => {
+  const l = await ok(S, 'ig_list_comments', { media_id: newest.id });
+  const t = l.comments.find((c) => c.replies_count > 0);
+  const merged = await ok(S, 'ig_list_comments', { comment_id: t.id });
+  const alias = await ok(S, 'ig_list_comment_replies', { comment_id: t.id });
+  assert.deepEqual(alias, merged);
+  assert.ok(alias.count > 0);
+  const p1 = await ok(S, 'ig_list_comment_replies', { comment_id: t.id, limit: 1 });
+  assert.deepEqual(p1, await ok(S, 'ig_list_comments', { comment_id: t.id, limit: 1 }));
+  await fails(S, 'ig_list_comment_replies', { comment_id: 'abc' }, /comment_id/);
 });
 
 test('ig_post_comment: Meta rules at their boundaries', async () => {
@@ -86,15 +147,36 @@ test('ig_post_comment: Meta rules at their boundaries', async () => {
   await fails(S, 'ig_post_comment', { media_id: m, message: '' });
 });
 
-test('ig_reply_to_comment: rules, and the reply is listed', async () => {
+test('ig_post_comment with comment_id: rules, and the reply is listed', async () => {
   const l = await ok(S, 'ig_list_comments', { media_id: newest.id });
   const parent = l.comments.find((c) => !c.hidden);
-  const r = await ok(S, 'ig_reply_to_comment', { comment_id: parent.id, message: 'Thank you! 😊' });
+  const r = await ok(S, 'ig_post_comment', { comment_id: parent.id, message: 'Thank you! 😊' });
+  assert.match(r.id, /^[0-9]+$/);
   assert.equal(r.parent_id, parent.id);
-  const rep = await ok(S, 'ig_list_comment_replies', { comment_id: parent.id });
+  assert.equal(r.media_id, undefined);
+  const rep = await ok(S, 'ig_list_comments', { comment_id: parent.id });
   assert.ok(rep.comments.some((c) => c.id === r.id && c.username === 'sandbox.studio'));
-  await fails(S, 'ig_reply_to_comment', { comment_id: parent.id, message: 'x'.repeat(301) }, /300/);
-  await fails(S, 'ig_reply_to_comment', { comment_id: parent.id, message: 'NO WAY' }, /capital/);
+  await fails(S, 'ig_post_comment', { comment_id: parent.id, message: 'x'.repeat(301) }, /300/);
+  await fails(S, 'ig_post_comment', { comment_id: parent.id, message: 'NO WAY' }, /capital/);
+});
+
+test('alias ig_reply_to_comment: old arguments, same result as ig_post_comment', async () => {
+  const l = await ok(S, 'ig_list_comments', { media_id: newest.id });
+  const parent = l.comments.find((c) => !c.hidden);
+  const merged = await ok(S, 'ig_post_comment', { comment_id: parent.id, message: 'Merged reply' });
+  const alias = await ok(S, 'ig_reply_to_comment', { comment_id: parent.id, message: 'Alias reply' });
+  assert.deepEqual(Object.keys(alias).sort(), Object.keys(merged).sort());
+  assert.equal(alias.parent_id, merged.parent_id);
+  assert.notEqual(alias.id, merged.id);
+  const rep = await ok(S, 'ig_list_comments', { comment_id: parent.id });
+  const got = (id) => rep.comments.find((c) => c.id === id);
+  assert.equal(got(alias.id).text, 'Alias reply');
+  assert.equal(got(merged.id).text, 'Merged reply');
+  /* The merged tool's rules and errors apply to the alias. */
+  const e1 = await fails(S, 'ig_reply_to_comment', { comment_id: parent.id, message: 'NO WAY' }, /capital/);
+  const e2 = await fails(S, 'ig_post_comment', { comment_id: parent.id, message: 'NO WAY' });
+  assert.equal(textOf(e1), textOf(e2));
+  await fails(S, 'ig_reply_to_comment', { comment_id: parent.id }, /message/);
 });
 
 test('ig_hide_comment then get shows hidden; unhide', async () => {

@@ -5,7 +5,9 @@
 // success and a refused input, the 30-unique-hashtags-per-7-days budget at
 // its boundary (refused locally, with the time a slot frees up; repeats
 // still allowed), Meta's own refusal of the 31st in the sandbox, and the
-// Instagram Login refusal.
+// Instagram Login refusal.  ig_get_hashtag_media reads the top or recent
+// media by order; the tools it replaced (ig_get_hashtag_top_media,
+// ig_get_hashtag_recent_media) are unlisted aliases that preset order.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +32,9 @@ async function ok(s, name, args) {
                               30000, `${name} ${JSON.stringify(args)}`);
   assert.notEqual(r.isError, true, `${name} failed: ${textOf(r)}`);
   assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);
-  return r.structuredContent;
+  /* The usage appears only near the limit (concise results). */
+  const { rate_limit: _rl, ...rest } = r.structuredContent;
+  return rest;
 }
 
 async function fails(s, name, args, re) {
@@ -60,15 +64,23 @@ after(async () => {
   }
 });
 
-test('the five hashtag tools are listed, read-only', async () => {
+test('the four hashtag tools are listed, read-only; the merged-away names are not', async () => {
   const { tools } = await F.client.listTools();
-  const names = ['ig_search_hashtag', 'ig_get_hashtag', 'ig_get_hashtag_top_media',
-                 'ig_get_hashtag_recent_media', 'ig_list_recent_hashtag_searches'];
+  const names = ['ig_search_hashtag', 'ig_get_hashtag', 'ig_get_hashtag_media',
+                 'ig_list_recent_hashtag_searches'];
   for (const n of names) {
     const t = tools.find((x) => x.name === n);
     assert.ok(t, n);
     assert.equal(t.annotations.readOnlyHint, true, n);
   }
+  for (const gone of ['ig_get_hashtag_top_media', 'ig_get_hashtag_recent_media']) {
+    assert.equal(tools.find((x) => x.name === gone), undefined, `${gone} is not listed`);
+  }
+  const m = tools.find((x) => x.name === 'ig_get_hashtag_media');
+  assert.deepEqual(m.inputSchema.properties.order.enum, ['top', 'recent']);
+  assert.equal(m.inputSchema.properties.order.default, 'top');
+  assert.deepEqual(m.inputSchema.required, ['hashtag_id']);
+  assert.ok(m.description.length <= 1000);
 });
 
 test('ig_search_hashtag: finds the id and shows the budget', async () => {
@@ -94,13 +106,13 @@ test('ig_search_hashtag: names are checked locally', async () => {
 
 test('ig_get_hashtag: id and name; a malformed id is refused', async () => {
   const r = await ok(F, 'ig_get_hashtag', { hashtag_id: tagId });
-  assert.deepEqual(r, { id: tagId, name: 'ceramics', rate_limit: r.rate_limit });
+  assert.deepEqual(r, { id: tagId, name: 'ceramics' });
   await fails(F, 'ig_get_hashtag', { hashtag_id: 'ceramics' });
   await fails(F, 'ig_get_hashtag', { hashtag_id: '17840000000000000' }, /does not exist/);
 });
 
-test('ig_get_hashtag_top_media: a page, the next page, limit bounds', async () => {
-  const p1 = await ok(F, 'ig_get_hashtag_top_media', { hashtag_id: tagId, limit: 20 });
+test('ig_get_hashtag_media order top (the default): a page, the next page, limit bounds', async () => {
+  const p1 = await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, limit: 20 });
   assert.equal(p1.count, 20);
   assert.ok(p1.next_cursor);
   for (const m of p1.media) {
@@ -111,20 +123,48 @@ test('ig_get_hashtag_top_media: a page, the next page, limit bounds', async () =
   }
   const likes = p1.media.map((m) => m.like_count);
   assert.deepEqual([...likes].sort((a, b) => b - a), likes, 'most popular first');
-  const p2 = await ok(F, 'ig_get_hashtag_top_media', { hashtag_id: tagId, limit: 20, after: p1.next_cursor });
+  assert.deepEqual(await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, limit: 20, order: 'top' }), p1,
+                   'order defaults to top');
+  const q = await graphCalls(F, `${tagId}/top_media`);
+  assert.ok(q.length >= 2 && q.every((x) => x.host === 'graph.facebook.com'));
+  const p2 = await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, limit: 20, after: p1.next_cursor });
   assert.equal(p2.count, 20);
   assert.ok(!p2.media.some((m) => p1.media.find((x) => x.id === m.id)), 'no overlap');
-  await fails(F, 'ig_get_hashtag_top_media', { hashtag_id: tagId, limit: 51 });
+  await fails(F, 'ig_get_hashtag_media', { hashtag_id: tagId, limit: 51 });
+  await fails(F, 'ig_get_hashtag_media', { hashtag_id: tagId, order: 'newest' }, /order/);
 });
 
-test('ig_get_hashtag_recent_media: last 24 hours, newest first', async () => {
+test('ig_get_hashtag_media order recent: last 24 hours, newest first', async () => {
   const now = (await F.admin.get('state')).now;
-  const r = await ok(F, 'ig_get_hashtag_recent_media', { hashtag_id: tagId, limit: 50 });
+  const r = await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, order: 'recent', limit: 50 });
   assert.ok(r.count >= 10);
   const ts = r.media.map((m) => Date.parse(m.timestamp) / 1000);
   for (const t of ts) assert.ok(t <= now && t > now - 86400 - 600, 'within 24 h');
   assert.deepEqual([...ts].sort((a, b) => b - a), ts);
-  await fails(F, 'ig_get_hashtag_recent_media', { limit: 5 });
+  assert.ok((await graphCalls(F, `${tagId}/recent_media`)).length >= 1);
+  await fails(F, 'ig_get_hashtag_media', { order: 'recent', limit: 5 }, /hashtag_id/);
+});
+
+test('aliases ig_get_hashtag_top_media / ig_get_hashtag_recent_media: old arguments, same results', async () => {
+  for (const [alias, order] of [['ig_get_hashtag_top_media', 'top'],
+                                ['ig_get_hashtag_recent_media', 'recent']]) {
+    const merged = await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, order, limit: 7 });
+    const old = await ok(F, alias, { hashtag_id: tagId, limit: 7 });
+    assert.deepEqual(old, merged, alias);
+    assert.equal(old.count, 7);
+    if (merged.next_cursor) {
+      assert.deepEqual(await ok(F, alias, { hashtag_id: tagId, limit: 7, after: merged.next_cursor }),
+                       await ok(F, 'ig_get_hashtag_media', { hashtag_id: tagId, order, limit: 7,
+                                                             after: merged.next_cursor }),
+                       `${alias}: the next page`);
+    }
+    await fails(F, alias, { limit: 5 }, /hashtag_id/);
+    await fails(F, alias, { hashtag_id: tagId, limit: 51 }, /limit/);
+  }
+  const top = await ok(F, 'ig_get_hashtag_top_media', { hashtag_id: tagId, limit: 7 });
+  const recent = await ok(F, 'ig_get_hashtag_recent_media', { hashtag_id: tagId, limit: 7 });
+  assert.notDeepEqual(top.media.map((m) => m.id), recent.media.map((m) => m.id),
+                      'the aliases read different edges');
 });
 
 test('ig_list_recent_hashtag_searches: the window with names', async () => {
@@ -180,6 +220,8 @@ test('Instagram Login: every hashtag tool is refused locally', async () => {
   const I = await start();
   for (const [name, args] of [['ig_search_hashtag', { hashtag: 'x' }],
                               ['ig_get_hashtag', { hashtag_id: '1' }],
+                              ['ig_get_hashtag_media', { hashtag_id: '1' }],
+                              ['ig_get_hashtag_media', { hashtag_id: '1', order: 'recent' }],
                               ['ig_get_hashtag_top_media', { hashtag_id: '1' }],
                               ['ig_get_hashtag_recent_media', { hashtag_id: '1' }],
                               ['ig_list_recent_hashtag_searches', {}]]) {

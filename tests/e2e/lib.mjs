@@ -32,19 +32,22 @@ export const MESSAGING_TOOLS = [
   'ig_send_message',
 ];
 
-/* Every tool of the registry, as `igmcp tools --json` prints it: the MCP
- * side must list exactly these. */
+/* Every tool of the registry, as `igmcp tools --json --toolsets all`
+ * prints it: a server started by these tests (childEnv sets
+ * IGMCP_TOOLSETS=all) must list exactly these. */
 export const TOOL_NAMES = JSON.parse(
-  execFileSync(BIN, ['tools', '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } }),
+  execFileSync(BIN, ['tools', '--json', '--toolsets', 'all'], { encoding: 'utf8', env: { PATH: process.env.PATH } }),
 ).map((t) => t.name);
 for (const name of MESSAGING_TOOLS) {
   if (!TOOL_NAMES.includes(name)) throw new Error(`igmcp tools lacks ${name}`);
 }
 
 /* The environment for a spawned server: a minimal one, never any IG_*
- * setting of the developer's shell, but the sanitizer options when set. */
+ * setting of the developer's shell, but the sanitizer options when set.
+ * Every toolset is on (IGMCP_TOOLSETS=all), since these tests exercise
+ * every tool; a test of the default set passes --toolsets default. */
 export function childEnv(extra = {}) {
-  const env = {};
+  const env = { IGMCP_TOOLSETS: 'all' };
   for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'ASAN_OPTIONS',
                    'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TSAN_OPTIONS']) {
     if (process.env[k] !== undefined) env[k] = process.env[k];
@@ -55,7 +58,7 @@ export function childEnv(extra = {}) {
 /* process.env without IG_* variables (for tools that pass their whole
  * environment on to the server, like the Inspector CLI). */
 export function scrubbedProcessEnv() {
-  const env = { ...process.env };
+  const env = { ...process.env, IGMCP_TOOLSETS: 'all' };
   for (const k of Object.keys(env)) if (k.startsWith('IG_')) delete env[k];
   return env;
 }
@@ -143,11 +146,11 @@ export class SandboxAdmin {
 /* Spawns `igmcp serve --sandbox -v [extra]` under the SDK client.
  * Returns {client, transport, admin, stdout(), stderr(), protocolVersion,
  * exit, close()}.  Every byte of stdout and stderr is kept. */
-export async function startSdkServer({ extraArgs = [], clientCapabilities = {} } = {}) {
+export async function startSdkServer({ extraArgs = [], clientCapabilities = {}, env = {} } = {}) {
   const transport = new StdioClientTransport({
     command: BIN,
     args: ['serve', '--sandbox', '-v', ...extraArgs],
-    env: childEnv(),
+    env: childEnv(env),
     stderr: 'pipe',
   });
   let err = '';

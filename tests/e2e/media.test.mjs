@@ -13,7 +13,14 @@ import { callRaw, startSdkServer, textOf, withTimeout } from './lib.mjs';
 let S;
 let F;
 
+/* Tools whose results are concise by default: these tests check every
+ * field, so they ask for the detailed form (results.test.mjs covers the
+ * concise one). */
+const DETAILED = new Set(['ig_list_media', 'ig_get_media', 'ig_get_media_children', 'ig_list_stories',
+                          'ig_get_live_media', 'ig_list_tagged_media']);
+
 async function ok(s, name, args) {
+  if (DETAILED.has(name)) args = { response_format: 'detailed', ...args };
   const r = await withTimeout(s.client.callTool({ name, arguments: args }), 30000,
                               `${name} ${JSON.stringify(args)}`);
   assert.notEqual(r.isError, true, `${name} failed: ${textOf(r)}`);

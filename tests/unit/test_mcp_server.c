@@ -84,13 +84,12 @@ send_str(struct mcp_server *s, const char *msg)
 }
 
 static struct mcp_server *
-new_server(size_t page)
+new_server(void)
 {
   static struct account acct = { GRAPH_LOGIN_INSTAGRAM, "me", "me" };
   struct mcp_server_config cfg = { 0 };
 
   cfg.workers = 2;
-  cfg.tools_page_size = page;
   cfg.acct = &acct;
   cfg.write = capture;
   return mcp_server_new(&cfg);
@@ -135,7 +134,7 @@ initialize(struct mcp_server *s, const char *version)
 static void
 test_lifecycle(void **state)
 {
-  struct mcp_server *s = new_server(0);
+  struct mcp_server *s = new_server();
   json_t *r;
 
   (void)state;
@@ -179,7 +178,7 @@ test_versions_echoed(void **state)
                       "2024-11-05" };
   (void)state;
   for (size_t i = 0; i < 4; i++) {
-    struct mcp_server *s = new_server(0);
+    struct mcp_server *s = new_server();
     initialize(s, v[i]);
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(answer(1), "result"),
@@ -193,7 +192,7 @@ test_versions_echoed(void **state)
 static void
 test_malformed(void **state)
 {
-  struct mcp_server *s = new_server(0);
+  struct mcp_server *s = new_server();
   int before;
 
   (void)state;
@@ -230,55 +229,85 @@ test_malformed(void **state)
   clear_out();
 }
 
-static void
-test_tools_list_pages(void **state)
+/* tools/list for the current selection: every tool in one page, never a
+ * nextCursor; returns the tools (owned) after checking each. */
+static json_t *
+list_tools(struct mcp_server *s, int id, const char *cursor)
 {
-  struct mcp_server *s = new_server(2);
   char msg[300];
-  const char *cursor = NULL;
-  size_t seen = 0;
-  int id = 10;
-  json_t *names = json_object();
+  json_t *r, *tools, *t, *names = json_object();
+  size_t i;
+
+  if (cursor != NULL)
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\","
+             "\"params\":{\"cursor\":\"%s\"}}", id, cursor);
+  else
+    snprintf(msg, sizeof(msg),
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}",
+             id);
+  send_str(s, msg);
+  r = json_object_get(answer(id), "result");
+  assert_null(json_object_get(r, "nextCursor"));
+  tools = json_incref(json_object_get(r, "tools"));
+  json_array_foreach(tools, i, t) {
+    const char *name = json_string_value(json_object_get(t, "name"));
+    assert_null(json_object_get(names, name));
+    json_object_set_new(names, name, json_true());
+    assert_non_null(json_object_get(t, "inputSchema"));
+    assert_non_null(json_object_get(t, "outputSchema"));
+    assert_true(json_is_boolean(json_object_get(
+        json_object_get(t, "annotations"), "readOnlyHint")));
+    assert_true(strlen(json_string_value(
+                    json_object_get(t, "description"))) > 20);
+  }
+  json_decref(names);
+  return tools;
+}
+
+static void
+test_tools_list_one_page(void **state)
+{
+  struct mcp_server *s = new_server();
+  struct registry_filter all = { .toolsets = "all" };
+  struct registry_filter ro = { .toolsets = "all", .read_only = 1 };
+  struct registry_filter def = { 0 };
+  struct err e;
+  json_t *tools, *t;
+  size_t i, ndef = 0, nread = 0;
 
   (void)state;
   initialize(s, "2025-11-25");
   answer(1);
-  for (;;) {
-    json_t *r, *tools, *t;
-    size_t i;
-    if (cursor != NULL)
-      snprintf(msg, sizeof(msg),
-               "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\","
-               "\"params\":{\"cursor\":\"%s\"}}", id, cursor);
-    else
-      snprintf(msg, sizeof(msg),
-               "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}",
-               id);
-    send_str(s, msg);
-    r = json_object_get(answer(id), "result");
-    tools = json_object_get(r, "tools");
-    assert_true(json_array_size(tools) <= 2);
-    json_array_foreach(tools, i, t) {
-      const char *name = json_string_value(json_object_get(t, "name"));
-      assert_null(json_object_get(names, name));
-      json_object_set_new(names, name, json_true());
-      assert_non_null(json_object_get(t, "inputSchema"));
-      assert_non_null(json_object_get(t, "outputSchema"));
-      assert_non_null(json_object_get(t, "annotations"));
-      assert_true(strlen(json_string_value(
-                      json_object_get(t, "description"))) > 20);
-      seen++;
-    }
-    cursor = json_string_value(json_object_get(r, "nextCursor"));
-    id++;
-    if (cursor == NULL)
-      break;
+  for (i = 0; i < registry_count(); i++) {
+    ndef += (registry_at(i)->flags & TOOL_DEFAULT) != 0;
+    nread += (registry_at(i)->hints & HINT_READ_ONLY) != 0;
   }
-  assert_int_equal(seen, registry_count());
+  /* The default set: the tools flagged default, at most 25. */
+  tools = list_tools(s, 10, NULL);
+  assert_int_equal(json_array_size(tools), ndef);
+  assert_true(ndef > 0 && ndef <= 25);
+  json_decref(tools);
+  /* all: every tool; a cursor is accepted ("t2", hex) and skips two. */
+  assert_int_equal(registry_select(&all, &e), 0);
+  tools = list_tools(s, 11, NULL);
+  assert_int_equal(json_array_size(tools), registry_count());
+  json_decref(tools);
+  tools = list_tools(s, 12, "7432");
+  assert_int_equal(json_array_size(tools), registry_count() - 2);
+  json_decref(tools);
   send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"tools/list\","
               "\"params\":{\"cursor\":\"bogus\"}}");
   assert_int_equal(err_code(answer(99)), JSONRPC_INVALID_PARAMS);
-  json_decref(names);
+  /* read-only wins over all: only read-only tools are listed. */
+  assert_int_equal(registry_select(&ro, &e), 0);
+  tools = list_tools(s, 13, NULL);
+  assert_int_equal(json_array_size(tools), nread);
+  json_array_foreach(tools, i, t)
+    assert_true(json_is_true(json_object_get(
+        json_object_get(t, "annotations"), "readOnlyHint")));
+  json_decref(tools);
+  assert_int_equal(registry_select(&def, &e), 0);
   mcp_server_free(s);
   clear_out();
 }
@@ -294,7 +323,7 @@ first_text(const json_t *result)
 static void
 test_tools_call_errors(void **state)
 {
-  struct mcp_server *s = new_server(0);
+  struct mcp_server *s = new_server();
   json_t *r;
   const char *text;
 
@@ -339,7 +368,7 @@ main(void)
     cmocka_unit_test(test_lifecycle),
     cmocka_unit_test(test_versions_echoed),
     cmocka_unit_test(test_malformed),
-    cmocka_unit_test(test_tools_list_pages),
+    cmocka_unit_test(test_tools_list_one_page),
     cmocka_unit_test(test_tools_call_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

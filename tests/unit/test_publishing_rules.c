@@ -3,8 +3,9 @@
  * test_publishing_rules.c: the local publishing rules
  * (src/tools/publishing_rules.c) at their boundaries: 2,200 vs 2,201
  * characters of multibyte text, 30 vs 31 hashtags, 20 vs 21 mentions,
- * carousels of 1, 2, 10 and 11 items, 3 vs 4 collaborators, user tag
- * positions, alt text, and media URLs by scheme and host.
+ * carousels of 1, 2, 10 and 11 items, 3 vs 4 collaborators, usernames,
+ * the shape and positions of user tags, alt text, audio names, and media
+ * URLs by scheme, host and length.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,6 +123,120 @@ test_carousel_and_collaborators(void **state)
 }
 
 static void
+test_usernames_and_collaborators(void **state)
+{
+  static const struct {
+    const char *name;
+    int ok;
+  } names[] = {
+    { "a", 1 }, { "jane.doe_1", 1 }, { "ABC", 1 },
+    { "123456789012345678901234567890", 1 },
+    { "1234567890123456789012345678901", 0 }, { "", 0 },
+    { "jane doe", 0 }, { "jane-doe", 0 }, { "@jane", 0 }, { "jané", 0 },
+  };
+  struct {
+    const char *json;
+    int rc;
+    const char *want;
+  } lists[] = {
+    { "[]", 0, NULL },
+    { "[\"a\",\"b\",\"c\"]", 0, NULL },
+    { "[\"a\",\"b\",\"c\",\"d\"]", -1, "at most 3" },
+    { "[\"a\",\"b c\"]", -1, "collaborators[1]" },
+    { "[\"a\",1]", -1, "collaborators[1]" },
+    { "[\"Ann\",\"ann\"]", -1, "already in the list" },
+    { "{\"a\":1}", -1, "array" },
+  };
+  char err[400];
+
+  (void)state;
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (pub_is_username(names[i].name) != names[i].ok)
+      fail_msg("\"%s\": want %d", names[i].name, names[i].ok);
+  assert_int_equal(pub_is_username(NULL), 0);
+  assert_int_equal(pub_check_collaborator_list(NULL, err, sizeof(err)), 0);
+  for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+    json_t *l = json_loads(lists[i].json, 0, NULL);
+    int rc;
+
+    assert_non_null(l);
+    rc = pub_check_collaborator_list(l, err, sizeof(err));
+    json_decref(l);
+    if (rc != lists[i].rc)
+      fail_msg("%s: got %d, want %d (%s)", lists[i].json, rc, lists[i].rc,
+               rc ? err : "");
+    if (lists[i].want != NULL && strstr(err, lists[i].want) == NULL)
+      fail_msg("%s: \"%s\" lacks \"%s\"", lists[i].json, err,
+               lists[i].want);
+  }
+}
+
+/* The shape of user_tags, which the schemas leave to the handler. */
+static void
+test_user_tags_shape(void **state)
+{
+  static const struct {
+    const char *json;
+    const char *want; /* NULL: valid */
+  } cases[] = {
+    { "[{\"username\":\"a\",\"x\":0,\"y\":1}]", NULL },
+    { "{\"username\":\"a\"}", "array" },
+    { "[\"a\"]", "user_tags[0] must be an object" },
+    { "[{\"username\":\"a\",\"x\":0,\"y\":0},{\"x\":0,\"y\":0}]",
+      "user_tags[1].username" },
+    { "[{\"username\":\"a b\",\"x\":0,\"y\":0}]",
+      "user_tags[0].username" },
+    { "[{\"username\":\"a\",\"x\":0,\"y\":0,\"z\":0}]",
+      "user_tags[0].z: unknown field" },
+    { "[{\"username\":\"a\",\"x\":\"0.5\",\"y\":0}]", "between" },
+  };
+  char err[400];
+  json_t *many = json_array();
+
+  (void)state;
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    json_t *t = json_loads(cases[i].json, 0, NULL);
+    int rc;
+
+    assert_non_null(t);
+    rc = pub_check_user_tags(t, 1, err, sizeof(err));
+    json_decref(t);
+    if (rc != (cases[i].want ? -1 : 0))
+      fail_msg("%s: got %d (%s)", cases[i].json, rc, rc ? err : "");
+    if (cases[i].want != NULL && strstr(err, cases[i].want) == NULL)
+      fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].json, err,
+               cases[i].want);
+  }
+  /* 20 people pass, 21 do not. */
+  for (int i = 0; i < 21; i++)
+    json_array_append_new(many, json_pack("{s:s, s:f, s:f}", "username",
+                                          "a", "x", 0.5, "y", 0.5));
+  assert_int_equal(pub_check_user_tags(many, 1, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "21"));
+  json_array_remove(many, 20);
+  assert_int_equal(pub_check_user_tags(many, 1, err, sizeof(err)), 0);
+  json_decref(many);
+}
+
+static void
+test_audio_name(void **state)
+{
+  char err[400];
+  char *ok = repeat("é", 100), *over = repeat("é", 101);
+
+  (void)state;
+  assert_int_equal(pub_check_audio_name(NULL, err, sizeof(err)), 0);
+  assert_int_equal(pub_check_audio_name("x", err, sizeof(err)), 0);
+  assert_int_equal(pub_check_audio_name(ok, err, sizeof(err)), 0);
+  assert_int_equal(pub_check_audio_name(over, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "audio_name"));
+  assert_non_null(strstr(err, "101"));
+  assert_int_equal(pub_check_audio_name("", err, sizeof(err)), -1);
+  free(ok);
+  free(over);
+}
+
+static void
 test_user_tags_and_alt(void **state)
 {
   char err[400];
@@ -226,6 +341,26 @@ test_urls(void **state)
   assert_non_null(strstr(err, "http:"));
 }
 
+/* A media URL has at most 2,048 characters. */
+static void
+test_url_length(void **state)
+{
+  const char *pre = "https://cdn.example.com/";
+  char url[2050], err[400];
+  size_t n = strlen(pre);
+
+  (void)state;
+  memcpy(url, pre, n);
+  memset(url + n, 'a', 2048 - n);
+  url[2048] = '\0';
+  assert_int_equal(pub_check_url("image_url", url, err, sizeof(err)), 0);
+  url[2048] = 'a';
+  url[2049] = '\0';
+  assert_int_equal(pub_check_url("image_url", url, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "image_url"));
+  assert_non_null(strstr(err, "2049"));
+}
+
 int
 main(void)
 {
@@ -234,8 +369,12 @@ main(void)
     cmocka_unit_test(test_hashtags),
     cmocka_unit_test(test_mentions),
     cmocka_unit_test(test_carousel_and_collaborators),
+    cmocka_unit_test(test_usernames_and_collaborators),
+    cmocka_unit_test(test_user_tags_shape),
+    cmocka_unit_test(test_audio_name),
     cmocka_unit_test(test_user_tags_and_alt),
     cmocka_unit_test(test_urls),
+    cmocka_unit_test(test_url_length),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
