@@ -376,6 +376,7 @@ static const struct tool account_tools[] = {
   {
     .name = "ig_get_account",
     .flags = TOOL_DEFAULT,
+    .detail_keys = "profile_picture_url,app_scoped_id",
     .title = "Get the Instagram account",
     .description =
         "Get the Instagram professional account's profile: id, username, "
@@ -433,6 +434,7 @@ static const struct tool account_tools[] = {
   },
   {
     .name = "ig_business_discovery",
+    .detail_keys = "profile_picture_url," MEDIA_DETAIL_KEYS,
     .title = "Look up another business account",
     .description =
         "Get public data of another Instagram business or creator account "

@@ -343,6 +343,7 @@ static const struct tool comment_tools[] = {
   {
     .name = "ig_list_comments",
     .flags = TOOL_DEFAULT,
+    .detail_keys = "media_id",
     .title = "List comments or replies",
     .description =
         "List the comments on one of the account's posts or reels "
@@ -361,6 +362,7 @@ static const struct tool comment_tools[] = {
   },
   {
     .name = "ig_get_comment",
+    .detail_keys = "media_id",
     .title = "Get one comment",
     .description =
         "Get one comment with its author, like count, hidden state and "
@@ -450,6 +452,7 @@ static const struct tool comment_tools[] = {
   },
   {
     .name = "ig_get_mentioned_media",
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "Get a media that @mentions the account",
     .description =
         "Get another account's post whose caption @mentions this account, "

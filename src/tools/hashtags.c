@@ -514,6 +514,7 @@ static const struct tool hashtag_tools[] = {
   },
   {
     .name = "ig_get_hashtag_media",
+    .detail_keys = MEDIA_DETAIL_KEYS,
     .title = "Media of a hashtag",
     .description =
         "List public photos and videos tagged with a hashtag (ID from "

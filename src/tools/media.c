@@ -21,6 +21,16 @@
   "\"pattern\":\"^[A-Za-z0-9_-]+$\",\"description\":\"Numeric media ID "     \
   "from ig_list_media (not the shortcode of a post link).\"}"
 
+/* The media fields a caller may choose (Meta's field selection). */
+#define MEDIA_FIELDS_PROP                                                    \
+  "\"fields\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{"        \
+  "\"type\":\"string\",\"enum\":[\"caption\",\"media_url\","                  \
+  "\"thumbnail_url\",\"permalink\",\"shortcode\",\"timestamp\","              \
+  "\"username\",\"like_count\",\"comments_count\","                          \
+  "\"is_comment_enabled\",\"owner\",\"children\"]},\"description\":"         \
+  "\"Fields to return besides id, media_type and kind; default: "           \
+  "all.\"}"
+
 #define MEDIA_LIST_OUT                                                       \
   "{\"type\":\"object\",\"properties\":{"                                    \
   "\"media\":{\"type\":\"array\",\"items\":" MEDIA_ITEM_SCHEMA "},"          \
@@ -87,6 +97,26 @@ paging_params(const json_t *args, struct graph_param *p, size_t *n,
     p[(*n)++] = (struct graph_param){ "before", mnorm_str(args, "before") };
 }
 
+/* The Graph fields for a media read: those the caller named in fields
+ * (with what kind needs), else dflt.  Owned. */
+static char *
+media_fields(const json_t *args, const char *dflt)
+{
+  const json_t *fl = json_object_get(args, "fields"), *v;
+  char *fields;
+  size_t i;
+
+  if (fl == NULL)
+    return xstrdup(dflt);
+  fields = xstrdup("id,media_type,media_product_type");
+  json_array_foreach(fl, i, v) {
+    char *f2 = xasprintf("%s,%s", fields, json_string_value(v));
+    free(fields);
+    fields = f2;
+  }
+  return fields;
+}
+
 static int
 list_media(struct call *c, const json_t *args, struct result *r)
 {
@@ -94,9 +124,8 @@ list_media(struct call *c, const json_t *args, struct result *r)
   char path[300], limit[24], since[24], until[24], user[64];
   const json_t *s = json_object_get(args, "since");
   const json_t *u = json_object_get(args, "until");
-  const json_t *fl = json_object_get(args, "fields"), *v;
-  char *fields = NULL;
-  size_t n = 0, i;
+  char *fields;
+  size_t n = 0;
   int rc;
 
   if (s != NULL && u != NULL &&
@@ -105,21 +134,11 @@ list_media(struct call *c, const json_t *args, struct result *r)
                          "since (%" JSON_INTEGER_FORMAT ") must be earlier "
                          "than until (%" JSON_INTEGER_FORMAT ").",
                          json_integer_value(s), json_integer_value(u));
-  if (fl != NULL) {
-    fields = xstrdup("id,media_type,media_product_type");
-    json_array_foreach(fl, i, v) {
-      char *f2 = xasprintf("%s,%s", fields, json_string_value(v));
-      free(fields);
-      fields = f2;
-    }
-  }
-  if (mnorm_user(c, r, args, user, sizeof(user)) != 0) {
-    free(fields);
+  if (mnorm_user(c, r, args, user, sizeof(user)) != 0)
     return -1;
-  }
+  fields = media_fields(args, MEDIA_FIELDS_CHILDREN);
   snprintf(path, sizeof(path), "%s/media", user);
-  p[n++] = (struct graph_param){ "fields", fields ? fields
-                                                  : MEDIA_FIELDS_CHILDREN };
+  p[n++] = (struct graph_param){ "fields", fields };
   paging_params(args, p, &n, limit);
   if (s != NULL) {
     snprintf(since, sizeof(since), "%" JSON_INTEGER_FORMAT,
@@ -143,16 +162,20 @@ list_edge(struct call *c, const json_t *args, struct result *r,
           const char *edge)
 {
   struct graph_param p[6];
-  char path[300], limit[24], user[64];
+  char path[300], limit[24], user[64], *fields;
   size_t n = 0;
+  int rc;
 
   if (mnorm_user(c, r, args, user, sizeof(user)) != 0)
     return -1;
   snprintf(path, sizeof(path), "%s/%s", user, edge);
-  p[n++] = (struct graph_param){ "fields", MEDIA_FIELDS };
+  fields = media_fields(args, MEDIA_FIELDS);
+  p[n++] = (struct graph_param){ "fields", fields };
   paging_params(args, p, &n, limit);
   p[n] = (struct graph_param){ NULL, NULL };
-  return media_list(c, r, path, p);
+  rc = media_list(c, r, path, p);
+  free(fields);
+  return rc;
 }
 
 static int
@@ -177,13 +200,18 @@ static int
 get_media(struct call *c, const json_t *args, struct result *r)
 {
   const char *id = mnorm_str(args, "media_id");
-  struct graph_param p[2] = { { "fields", MEDIA_FIELDS_CHILDREN },
-                              { NULL, NULL } };
+  struct graph_param p[2] = { { "fields", NULL }, { NULL, NULL } };
   json_t *body = NULL, *m;
+  char *fields;
+  int rc;
 
   if (check_media_id(r, "media_id", id) != 0)
     return -1;
-  if (tool_graph(c, r, "GET", id, p, NULL, 1, &body) != 0)
+  fields = media_fields(args, MEDIA_FIELDS_CHILDREN);
+  p[0].value = fields;
+  rc = tool_graph(c, r, "GET", id, p, NULL, 1, &body);
+  free(fields);
+  if (rc != 0)
     return -1;
   m = mnorm_media(body);
   json_decref(body);
@@ -317,13 +345,7 @@ static const struct tool media_tools[] = {
         "\"Only media posted at or after this unix time.\"},"
         "\"until\":{\"type\":\"integer\",\"minimum\":0,\"description\":"
         "\"Only media posted at or before this unix time.\"},"
-        "\"fields\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{"
-        "\"type\":\"string\",\"enum\":[\"caption\",\"media_url\","
-        "\"thumbnail_url\",\"permalink\",\"shortcode\",\"timestamp\","
-        "\"username\",\"like_count\",\"comments_count\","
-        "\"is_comment_enabled\",\"owner\",\"children\"]},\"description\":"
-        "\"Fields to return besides id, media_type and kind; default: "
-        "all.\"}},\"additionalProperties\":false}",
+        MEDIA_FIELDS_PROP "},\"additionalProperties\":false}",
     .output_schema = MEDIA_LIST_OUT,
     .hints = HINTS_READ,
     .run = list_media,
@@ -339,7 +361,7 @@ static const struct tool media_tools[] = {
         "from a post link (like CxYz12AbC) is not an ID: take the id from "
         "ig_list_media.",
     .input_schema = "{\"type\":\"object\",\"properties\":{" MEDIA_ID_PROP
-                    "},\"required\":[\"media_id\"],"
+                    "," MEDIA_FIELDS_PROP "},\"required\":[\"media_id\"],"
                     "\"additionalProperties\":false}",
     .output_schema = MEDIA_ITEM_SCHEMA,
     .hints = HINTS_READ,
@@ -369,7 +391,7 @@ static const struct tool media_tools[] = {
         "List the account's stories that are still live. Stories expire "
         "24 hours after posting and are no longer listed after that.",
     .input_schema = "{\"type\":\"object\",\"properties\":{" USER_ID_PROP ","
-                    MEDIA_LIMIT_PROP "," AFTER_PROP "},"
+                    MEDIA_LIMIT_PROP "," AFTER_PROP "," MEDIA_FIELDS_PROP "},"
                     "\"additionalProperties\":false}",
     .output_schema = MEDIA_LIST_OUT,
     .hints = HINTS_READ,
@@ -398,8 +420,8 @@ static const struct tool media_tools[] = {
         "newest first. Tagged photos cannot be answered through "
         "ig_reply_to_mention; that needs a caption or comment @mention.",
     .input_schema = "{\"type\":\"object\",\"properties\":{" USER_ID_PROP ","
-                    MEDIA_LIMIT_PROP "," AFTER_PROP ","
-                    MEDIA_BEFORE_PROP "},\"additionalProperties\":false}",
+                    MEDIA_LIMIT_PROP "," AFTER_PROP "," MEDIA_BEFORE_PROP ","
+                    MEDIA_FIELDS_PROP "},\"additionalProperties\":false}",
     .output_schema = MEDIA_LIST_OUT,
     .hints = HINTS_READ,
     .run = list_tagged,

@@ -10,9 +10,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "tools/tool.h"
-
 #include "tools/schema_props.h"
+#include "tools/tool.h"
 
 #define MEDIA_ID_PATTERN "^[0-9]{1,25}$"
 #define MEDIA_BEFORE_PROP                                                    \
@@ -89,11 +88,5 @@ void mnorm_cursors(json_t *out, const json_t *paging);
  * all capitals); 0, or -1 with r set naming field. */
 int mnorm_check_comment(struct result *r, const char *field,
                         const char *text);
-
-/* Media keys a concise result leaves out (response_format "detailed" or
- * naming them in fields brings them back): CDN URLs that expire anyway,
- * and what kind and the caller already say. */
-#define MEDIA_DETAIL_KEYS                                                    \
-  "media_url,thumbnail_url,shortcode,media_product_type,owner_id"
 
 #endif

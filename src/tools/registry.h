@@ -19,11 +19,12 @@
 #include "base/err.h"
 #include "tools/tool.h"
 
-/* Largest structuredContent a result may have, in bytes of compact JSON.
- * About 8,000 tokens of the JSON an agent reads (IDs and cursors tokenize
- * at about 3.5 bytes a token), under the 10,000-token budget of a result;
- * longer lists are cut between items with a cursor to the rest. */
-#define REGISTRY_RESULT_MAX_BYTES 28000
+/* Largest structuredContent a result may have, in bytes of compact JSON:
+ * under 9,000 tokens even for the densest JSON we send (a page of message
+ * IDs, random base64 that tokenizes at 1.8 bytes a token), so under the
+ * 10,000-token budget of a result; longer lists are cut between items
+ * with a cursor to the rest. */
+#define REGISTRY_RESULT_MAX_BYTES 16000
 
 /* Changes that budget (0: back to the default); for tests and tuning. */
 void registry_set_result_max(size_t bytes);

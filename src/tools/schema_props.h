@@ -19,4 +19,10 @@
   "\"description\":\"Instagram professional account id; default: the "       \
   "configured account.\"}"
 
+/* Media keys a concise result leaves out (response_format "detailed" or
+ * naming them in fields brings them back): CDN URLs that expire anyway,
+ * and what kind and the caller already say. */
+#define MEDIA_DETAIL_KEYS                                                    \
+  "media_url,thumbnail_url,shortcode,media_product_type,owner_id"
+
 #endif

@@ -34,7 +34,12 @@ function clean(r, what) {
   return r;
 }
 
+/* These tests check every field, so they ask for the detailed form
+ * (results.test.mjs covers the concise one). */
+const DETAILED = new Set(['ig_get_account', 'ig_business_discovery']);
+
 async function ok(s, name, args = {}) {
+  if (DETAILED.has(name)) args = { response_format: 'detailed', ...args };
   const r = await withTimeout(s.client.callTool({ name, arguments: args }), 30000, name);
   clean(r, name);
   assert.notEqual(r.isError, true, `${name} failed: ${textOf(r)}`);

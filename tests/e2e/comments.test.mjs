@@ -19,7 +19,13 @@ let S;          // Instagram Login
 let F;          // Facebook Login
 let newest;     // the newest post (seeded with fresh comments)
 
+/* These tests check every field, so they ask for the detailed form
+ * (results.test.mjs covers the concise one). */
+const DETAILED = new Set(['ig_list_comments', 'ig_get_comment', 'ig_get_mentioned_media',
+                          'ig_list_comment_replies']);
+
 async function ok(s, name, args) {
+  if (DETAILED.has(name)) args = { response_format: 'detailed', ...args };
   const r = await withTimeout(s.client.callTool({ name, arguments: args }), 30000,
                               `${name} ${JSON.stringify(args)}`);
   assert.notEqual(r.isError, true, `${name} failed: ${textOf(r)}`);
