@@ -288,13 +288,14 @@ out:
   sbx_fields_free(f);
 }
 
-/* A few media of a discovered account: {"data":[...]}. */
+/* A few media of a discovered account: {"data":[...]}, at most limit
+ * (media.limit(N); -1 when absent) of them, as Meta honours the modifier. */
 static json_t *
-bd_media(const struct bd_account *a)
+bd_media(const struct bd_account *a, long limit)
 {
   json_t *data = json_array();
 
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 3 && (limit < 0 || i < limit); i++)
     json_array_append_new(
         data, json_pack("{s:s,s:s,s:s,s:i,s:i,s:s}", "id",
                         i == 0 ? "17900000000000101"
@@ -382,7 +383,7 @@ business_discovery(struct sbx_req *r, const char *fields)
     else if (strcmp(n, "media_count") == 0)
       v = json_integer(a->media);
     else
-      v = bd_media(a);
+      v = bd_media(a, f->v[i].limit);
     json_object_set_new(o, n, v);
   }
   if (json_object_get(o, "id") == NULL)

@@ -112,7 +112,7 @@ test('ig_business_discovery: another account by username; bad usernames refused'
   const r = await ok(F, 'ig_business_discovery', { username: 'bluebottle', media_limit: 2 });
   assert.equal(r.username, 'bluebottle');
   assert.equal(typeof r.followers_count, 'number');
-  assert.ok(Array.isArray(r.media) && r.media.length > 0);
+  assert.ok(Array.isArray(r.media) && r.media.length === 2, 'media.limit(2) gives two posts');
   const reqs = await F.admin.requests();
   const q = (reqs.data ?? reqs).reverse().find((x) => JSON.stringify(x).includes('business_discovery'));
   assert.match(JSON.stringify(q), /business_discovery\.username\(bluebottle\)\{/);
