@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "mcp/server.h"
 #include "sandbox/sandbox.h"
 #include "tools/registry.h"
+#include "transport/http.h"
 #include "transport/stdio.h"
 
 /* The app id the sandbox answers for GET /app and expects as client_id
@@ -45,7 +47,13 @@ enum {
   OPT_READ_ONLY,
   OPT_LOCKDOWN,
   OPT_TRUSTED_USERS,
+  OPT_HTTP,
+  OPT_ALLOW_ORIGIN,
+  OPT_AUTH_TOKEN_FILE,
+  OPT_AUTH_SERVER,
 };
+
+#define MAX_ORIGINS 32
 
 static const struct option common_opts[] = {
   { "sandbox", no_argument, NULL, 's' },
@@ -62,6 +70,10 @@ static const struct option common_opts[] = {
   { "lockdown", no_argument, NULL, OPT_LOCKDOWN },
   { "trusted-users", required_argument, NULL, OPT_TRUSTED_USERS },
   { "port", required_argument, NULL, OPT_PORT },
+  { "http", required_argument, NULL, OPT_HTTP },
+  { "allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN },
+  { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
+  { "auth-server", required_argument, NULL, OPT_AUTH_SERVER },
   { "seed", required_argument, NULL, OPT_SEED },
   { "json", no_argument, NULL, OPT_JSON },
   { "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -76,6 +88,13 @@ struct opts {
   unsigned long long seed;
   int json, markdown, help;
   const char *default_toolsets; /* when no --toolsets: NULL is "default" */
+  /* serve --http: the listen address and port, and the HTTP security
+   * options (all borrowed from argv). */
+  const char *http;
+  const char *origins[MAX_ORIGINS];
+  int norigins;
+  const char *auth_token_file;
+  const char *auth_server;
 };
 
 void
@@ -88,6 +107,9 @@ cli_usage(FILE *out)
     "\n"
     "commands:\n"
     "  serve [--sandbox]          serve MCP over stdio\n"
+    "  serve --http [ADDR:]PORT   serve MCP over Streamable HTTP on\n"
+    "                             http://ADDR:PORT/mcp (default address\n"
+    "                             127.0.0.1; port 0 picks a free one)\n"
     "  sandbox [--port N]         run the Graph API emulator alone\n"
     "  tools [--json|--markdown]  print the tool catalog\n"
     "  call TOOL [JSON|-] [--sandbox]\n"
@@ -115,8 +137,17 @@ cli_usage(FILE *out)
     "                       (wins over everything)\n"
     "  --lockdown           withhold text written by accounts that are not\n"
     "                       trusted (the account itself always is)\n"
-    "  --trusted-users LIST usernames or IDs whose text lockdown shows"
+    "  --trusted-users LIST usernames or IDs whose text lockdown shows\n"
     "  -v, --verbose        log more to stderr (repeat for debug)\n"
+    "\n"
+    "serve --http:\n"
+    "  --allow-origin O     a browser Origin to accept besides localhost,\n"
+    "                       127.0.0.1 and [::1] (repeatable, or a comma\n"
+    "                       list); other origins get 403\n"
+    "  --auth-token-file F  require Authorization: Bearer with the token in\n"
+    "                       F (a file only its owner may read)\n"
+    "  --auth-server URL    the OAuth authorization server named in the\n"
+    "                       protected-resource metadata\n"
     "\n"
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
     "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION, IGMCP_TOOLSETS,\n"
@@ -192,6 +223,17 @@ parse_opts(int argc, char **argv, struct opts *o)
         return 2;
       o->port = v;
       break;
+    case OPT_HTTP: o->http = optarg; break;
+    case OPT_ALLOW_ORIGIN:
+      if (o->norigins == MAX_ORIGINS) {
+        fprintf(stderr, "igmcp: at most %d --allow-origin options (use a "
+                "comma list)\n", MAX_ORIGINS);
+        return 2;
+      }
+      o->origins[o->norigins++] = optarg;
+      break;
+    case OPT_AUTH_TOKEN_FILE: o->auth_token_file = optarg; break;
+    case OPT_AUTH_SERVER: o->auth_server = optarg; break;
     case OPT_SEED:
       if (number_opt("--seed", optarg, 0, 0x7fffffffL, &v) != 0)
         return 2;
@@ -301,14 +343,83 @@ runtime_stop(struct runtime *rt)
   registry_cleanup();
 }
 
+/* Splits --http [ADDR:]PORT into hc's address and port: "8080",
+ * "127.0.0.1:8080", "[::1]:8080".  Returns 0, or 2 after printing why. */
+static int
+parse_http_addr(const char *spec, char *addr, size_t addrlen,
+                struct http_config *hc)
+{
+  const char *colon, *port = spec;
+  long v;
+
+  addr[0] = '\0';
+  if (spec[0] == '[') {
+    const char *end = strchr(spec, ']');
+    if (end == NULL || end[1] != ':' || (size_t)(end - spec) >= addrlen)
+      goto bad;
+    snprintf(addr, addrlen, "%.*s", (int)(end - spec - 1), spec + 1);
+    port = end + 2;
+  } else if ((colon = strrchr(spec, ':')) != NULL) {
+    if ((size_t)(colon - spec) >= addrlen || colon == spec)
+      goto bad;
+    snprintf(addr, addrlen, "%.*s", (int)(colon - spec), spec);
+    port = colon + 1;
+  }
+  if (parse_long(port, 0, 65535, &v) != 0)
+    goto bad;
+  hc->addr = addr[0] != '\0' ? addr : NULL;
+  hc->port = (uint16_t)v;
+  return 0;
+bad:
+  fprintf(stderr, "igmcp: --http takes [ADDR:]PORT, e.g. 8080, "
+          "127.0.0.1:8080 or [::1]:8080 (got \"%s\")\n", spec);
+  return 2;
+}
+
+/* serve --http: runs the HTTP transport until SIGINT or SIGTERM.  The
+ * signals are blocked in every thread (they inherit the mask, which
+ * cli_serve set before starting any) and taken here with sigwait. */
+static int
+serve_http(const struct opts *o, const struct mcp_server_config *sc,
+           struct http_config *hc)
+{
+  struct http_server *h;
+  struct err e = { 0 };
+  sigset_t set;
+  int sig = 0;
+
+  hc->server = *sc;
+  hc->origins = o->origins;
+  hc->norigins = o->norigins;
+  hc->auth_token_file = o->auth_token_file;
+  hc->auth_server = o->auth_server;
+  h = http_start(hc, &e);
+  if (h == NULL) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  fprintf(stderr, "igmcp: serving MCP on %s%s\n", http_url(h),
+          o->auth_token_file != NULL ? " (bearer token required)" : "");
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  while (sigwait(&set, &sig) != 0)
+    ;
+  log_info("http: signal %d, shutting down", sig);
+  http_stop(h, 10000);
+  return 0;
+}
+
 int
 cli_serve(int argc, char **argv)
 {
   struct opts o;
   struct runtime rt;
   struct mcp_server_config sc = { 0 };
+  struct http_config hc = { 0 };
   struct mcp_server *srv;
   char instructions[1024];
+  char http_addr[64];
   static int out_fd = 1;
   int rc = parse_opts(argc, argv, &o);
 
@@ -321,6 +432,25 @@ cli_serve(int argc, char **argv)
   if (optind < argc) {
     fprintf(stderr, "igmcp: serve takes no arguments (got \"%s\")\n",
             argv[optind]);
+    config_free(&o.cfg);
+    return 2;
+  }
+  if (o.http != NULL) {
+    sigset_t set;
+    if (parse_http_addr(o.http, http_addr, sizeof(http_addr), &hc) != 0) {
+      config_free(&o.cfg);
+      return 2;
+    }
+    /* Before any thread starts, so that every thread inherits the mask
+     * and only serve_http's sigwait takes these signals. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+  } else if (o.norigins > 0 || o.auth_token_file != NULL ||
+             o.auth_server != NULL) {
+    fprintf(stderr, "igmcp: --allow-origin, --auth-token-file and "
+            "--auth-server need --http\n");
     config_free(&o.cfg);
     return 2;
   }
@@ -350,10 +480,14 @@ cli_serve(int argc, char **argv)
                  "trust is withheld (the withheld field says so)."
                : "");
   sc.instructions = instructions;
-  srv = mcp_server_new(&sc);
-  rc = stdio_serve(srv, 0) == 0 ? 0 : 1;
-  mcp_server_shutdown(srv, 30000);
-  mcp_server_free(srv);
+  if (o.http != NULL) {
+    rc = serve_http(&o, &sc, &hc);
+  } else {
+    srv = mcp_server_new(&sc);
+    rc = stdio_serve(srv, 0) == 0 ? 0 : 1;
+    mcp_server_shutdown(srv, 30000);
+    mcp_server_free(srv);
+  }
   runtime_stop(&rt);
   config_free(&o.cfg);
   return rc;

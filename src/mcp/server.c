@@ -57,6 +57,11 @@ struct mcp_server {
   char version[16];
 };
 
+/* The server whose worker, or whose mcp_server_handle, runs on this
+ * thread: how mcp_server_log_sink finds the session a record belongs to
+ * when several servers share one process. */
+static __thread struct mcp_server *tls_server;
+
 int
 mcp_version_supported(const char *v)
 {
@@ -121,6 +126,15 @@ log_sink(enum log_level lvl, const char *logger, const char *msg, void *arg)
       json_pack("{s:s, s:s, s:s}", "level", log_level_name(lvl), "logger",
                 logger, "data", msg));
   send_msg(s, n);
+}
+
+void
+mcp_server_log_sink(enum log_level lvl, const char *logger, const char *msg,
+                    void *arg)
+{
+  (void)arg;
+  if (tls_server != NULL)
+    log_sink(lvl, logger, msg, tls_server);
 }
 
 static void
@@ -201,6 +215,7 @@ worker_main(void *arg)
 {
   struct mcp_server *s = arg;
 
+  tls_server = s;
   for (;;) {
     struct job *j;
 
@@ -238,7 +253,8 @@ mcp_server_new(const struct mcp_server_config *cfg)
       fatalx("cannot start worker thread");
     s->nthreads++;
   }
-  log_set_sink(log_sink, s);
+  if (!s->cfg.shared_log)
+    log_set_sink(log_sink, s);
   return s;
 }
 
@@ -505,12 +521,14 @@ mcp_server_handle(struct mcp_server *s, const char *data, size_t len)
 {
   struct jsonrpc_msg m;
   json_t *err = NULL;
+  struct mcp_server *prev = tls_server;
 
   if (jsonrpc_parse(data, len, &m, &err) != 0) {
     if (err != NULL)
       send_msg(s, err);
     return;
   }
+  tls_server = s;
   switch (m.kind) {
   case JSONRPC_REQUEST:
     handle_request(s, &m);
@@ -522,6 +540,7 @@ mcp_server_handle(struct mcp_server *s, const char *data, size_t len)
     break; /* responses: we send no requests yet */
   }
   jsonrpc_msg_free(&m);
+  tls_server = prev;
 }
 
 void
@@ -568,7 +587,8 @@ mcp_server_free(struct mcp_server *s)
     return;
   if (s->nthreads > 0)
     mcp_server_shutdown(s, 0);
-  log_set_sink(NULL, NULL);
+  if (!s->cfg.shared_log)
+    log_set_sink(NULL, NULL);
   pthread_mutex_destroy(&s->mu);
   pthread_mutex_destroy(&s->out_mu);
   pthread_cond_destroy(&s->cv);

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "base/log.h"
 #include "tools/tool.h"
 
 #define MCP_LATEST_VERSION "2025-11-25"
@@ -30,6 +31,11 @@ struct mcp_server_config {
   mcp_write_fn write;
   void *write_arg;
   const char *instructions;   /* optional text for initialize */
+  /* 0: this server installs itself as the process's log sink (stdio, one
+   * session).  1: several servers share the process; the transport
+   * installs mcp_server_log_sink, which forwards a record to the server
+   * whose worker or handler logged it. */
+  int shared_log;
 };
 
 struct mcp_server;
@@ -43,6 +49,12 @@ void mcp_server_reject_oversize(struct mcp_server *s, size_t len);
  * cancels the rest and joins the workers. */
 void mcp_server_shutdown(struct mcp_server *s, long drain_ms);
 void mcp_server_free(struct mcp_server *s);
+
+/* A log_sink_fn for shared_log servers: forwards the record to the server
+ * running on the calling thread (a worker, or a transport thread inside
+ * mcp_server_handle), if any, and drops it otherwise. */
+void mcp_server_log_sink(enum log_level lvl, const char *logger,
+                         const char *msg, void *arg);
 
 /* 1 when v is a protocol revision this server speaks. */
 int mcp_version_supported(const char *v);

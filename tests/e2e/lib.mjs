@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
 export const BIN = process.env.IGMCP_BIN;
@@ -183,6 +184,54 @@ export async function startSdkServer({ extraArgs = [], clientCapabilities = {}, 
     s.closed = true;
     await withTimeout(client.close(), 15000, 'closing the client');
     await waitFor(() => s.exit, { timeout: 10000, what: 'the server to exit' });
+  };
+  return s;
+}
+
+const HTTP_RE = /serving MCP on (http:\/\/\S+\/mcp)/;
+
+/* Spawns `igmcp serve --sandbox --http 127.0.0.1:0 -v [extra]`, reads the
+ * MCP URL from stderr and, unless connect is false, connects an SDK client
+ * over Streamable HTTP (headers are sent on every request, e.g. a bearer
+ * token).  Returns {client, transport, url, proc, admin, stderr(), exit,
+ * connect(), close()}; exit is set to {code, signal} once the process
+ * ends.  close() closes the client, sends SIGTERM and waits for the exit. */
+export async function startHttpServer({ extraArgs = [], env = {}, headers = {},
+                                        clientCapabilities = {}, connect = true } = {}) {
+  const proc = spawn(BIN, ['serve', '--sandbox', '--http', '127.0.0.1:0', '-v', ...extraArgs],
+                     { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const s = { proc, exit: null, client: null, transport: null, closed: false };
+  s.exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => { s.exit = { code, signal }; resolve(s.exit); });
+  });
+  proc.stderr.on('data', (c) => { err += c.toString('utf8'); });
+  s.stderr = () => err;
+  try {
+    s.url = await waitFor(() => (err.match(HTTP_RE) || [])[1] || (s.exit && 'exited'),
+                          { timeout: 15000, what: 'the MCP URL on stderr' });
+    if (s.url === 'exited') throw new Error(`igmcp exited: ${err.slice(-500)}`);
+    s.admin = new SandboxAdmin(await waitFor(() => (err.match(SANDBOX_RE) || [])[1],
+                                             { timeout: 10000, what: 'the sandbox URL' }));
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  s.connect = async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(s.url),
+                                                        { requestInit: { headers } });
+    const client = new Client({ name: 'igmcp-e2e-http', version: '1.0.0' },
+                              { capabilities: clientCapabilities });
+    await withTimeout(client.connect(transport), 15000, 'initialize over HTTP');
+    return { client, transport };
+  };
+  if (connect) Object.assign(s, await s.connect());
+  s.close = async () => {
+    if (s.closed) return s.exit;
+    s.closed = true;
+    if (s.client) await withTimeout(s.client.close(), 10000, 'closing the client').catch(() => {});
+    if (!s.exit) proc.kill('SIGTERM');
+    return withTimeout(s.exited, 15000, 'the server to exit after SIGTERM');
   };
   return s;
 }

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.h: the Streamable HTTP transport (MCP 2025-11-25 and older), on
+ * libmicrohttpd.  One endpoint, /mcp, for POST, GET and DELETE; /healthz
+ * for orchestrators; /.well-known/oauth-protected-resource when bearer
+ * authentication is on.  Every initialize POST creates a session with its
+ * own mcp_server; the graph client, the account and the registry are
+ * shared.  docs/internals/http.md describes the design.
+ */
+#ifndef IGMCP_HTTP_H
+#define IGMCP_HTTP_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "mcp/server.h"
+
+struct http_config {
+  const char *addr;             /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
+  uint16_t port;                /* 0: an ephemeral port (see http_port) */
+  /* The template for every session's server: write, write_arg and
+   * shared_log are set by the transport. */
+  struct mcp_server_config server;
+  /* Origins allowed besides the loopback ones; each entry may be a comma
+   * list ("https://a.example,https://b.example").  Borrowed. */
+  const char *const *origins;
+  int norigins;
+  const char *auth_token_file;  /* NULL: no bearer authentication */
+  const char *auth_server;      /* authorization_servers[0] in the PRM */
+};
+
+struct http_server;
+
+/* Reads the token file (when set), binds and starts serving.  Returns NULL
+ * and fills e on failure. */
+struct http_server *http_start(const struct http_config *cfg, struct err *e);
+/* The bound port. */
+uint16_t http_port(const struct http_server *h);
+/* The MCP endpoint's URL, e.g. "http://127.0.0.1:8080/mcp". */
+const char *http_url(const struct http_server *h);
+/* Stops accepting connections, lets running calls finish for up to
+ * drain_ms, ends every stream and session, stops the daemon and frees
+ * everything. */
+void http_stop(struct http_server *h, long drain_ms);
+
+#endif
