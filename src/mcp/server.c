@@ -561,13 +561,7 @@ mcp_server_shutdown(struct mcp_server *s, long drain_ms)
 
   pthread_mutex_lock(&s->mu);
   while (s->inflight != NULL && clock_mono_ms() < deadline) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 50 * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = clock_deadline(50);
     pthread_cond_timedwait(&s->idle_cv, &s->mu, &ts);
   }
   for (struct job *j = s->inflight; j != NULL; j = j->inext)

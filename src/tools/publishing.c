@@ -7,7 +7,8 @@
  * checked here; the one-kind tools it replaced stay callable as aliases.
  *
  * Every rule Meta enforces that can be checked here is checked before a
- * request is spent (publishing_rules.c); the waiting and the
+ * request is spent: the kinds and their fields in publishing_args.c,
+ * Meta's limits in publishing_rules.c; the waiting and the
  * never-publish-twice logic are in publishing_flow.c.  Results are
  * normalized: a container is {container_id, media_type, status_code,
  * status}, a publish {container_id, media_id, status_code, quota}.
@@ -17,12 +18,12 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "tools/publishing_args.h"
 #include "tools/publishing_flow.h"
 #include "tools/publishing_rules.h"
 #include "tools/tool.h"
 
 #define MEDIA_ID_PATTERN "^[0-9]{1,25}$"
-#define MAX_PARAMS 24
 
 /*
  * The input properties of ig_publish and ig_create_container.  One schema
@@ -97,179 +98,13 @@
   "\"note\":{\"type\":\"string\"}},"                                         \
   "\"required\":[\"container_id\",\"status_code\"]}"
 
-/* A container as Meta sees it. */
-enum kind { K_IMAGE, K_REELS, K_STORIES, K_ITEM_IMAGE, K_ITEM_VIDEO };
-
-/* The kinds a caller names in the kind argument, as bits, so that a field
- * can say which kinds take it. */
-enum {
-  PK_IMAGE = 1 << 0,
-  PK_REEL = 1 << 1,
-  PK_STORY = 1 << 2,
-  PK_CAROUSEL = 1 << 3,
-  PK_ITEM = 1 << 4, /* carousel_item: ig_create_container only */
-  PK_AUTO = 1 << 5, /* auto: the old ig_create_media_container */
-};
-#define PK_PUBLISH (PK_IMAGE | PK_REEL | PK_STORY | PK_CAROUSEL)
-#define PK_CONTAINER (PK_PUBLISH | PK_ITEM | PK_AUTO)
-
-static const struct {
-  const char *name;
-  unsigned bit;
-} kind_names[] = {
-  { "image", PK_IMAGE },        { "reel", PK_REEL },
-  { "story", PK_STORY },        { "carousel", PK_CAROUSEL },
-  { "carousel_item", PK_ITEM }, { "auto", PK_AUTO },
-};
-
-/* The kinds that take each field; these are the fields the old
- * one-purpose tools took.  auto takes what ig_create_media_container
- * took, and leaves the finer rules to check_args as that tool did. */
-static const struct {
-  const char *name;
-  unsigned kinds;
-} kind_fields[] = {
-  { "image_url", PK_IMAGE | PK_STORY | PK_ITEM | PK_AUTO },
-  { "video_url", PK_REEL | PK_STORY | PK_ITEM | PK_AUTO },
-  { "caption", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
-  { "user_tags", PK_IMAGE | PK_REEL | PK_STORY | PK_ITEM | PK_AUTO },
-  { "location_id", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
-  { "collaborators", PK_IMAGE | PK_REEL | PK_CAROUSEL | PK_AUTO },
-  { "alt_text", PK_IMAGE | PK_ITEM | PK_AUTO },
-  { "cover_url", PK_REEL | PK_AUTO },
-  { "thumb_offset", PK_REEL | PK_AUTO },
-  { "share_to_feed", PK_REEL | PK_AUTO },
-  { "audio_name", PK_REEL | PK_AUTO },
-  { "children", PK_CAROUSEL },
-  { "items", PK_CAROUSEL },
-  { "media_type", PK_AUTO },
-  { "is_carousel_item", PK_AUTO },
-};
-
-/* Graph parameters being built, with the strings they own. */
-struct params {
-  struct graph_param p[MAX_PARAMS + 1];
-  size_t n;
-  char *owned[MAX_PARAMS];
-  size_t nowned;
-};
-
 static const char *
 str(const json_t *o, const char *k)
 {
   return json_string_value(json_object_get(o, k));
 }
 
-static void
-push(struct params *ps, const char *k, const char *v)
-{
-  if (v == NULL || ps->n == MAX_PARAMS)
-    return;
-  ps->p[ps->n++] = (struct graph_param){ k, v };
-  ps->p[ps->n] = (struct graph_param){ NULL, NULL };
-}
-
-static void
-push_owned(struct params *ps, const char *k, char *v)
-{
-  ps->owned[ps->nowned++] = v;
-  push(ps, k, v);
-}
-
-static void
-params_free(struct params *ps)
-{
-  for (size_t i = 0; i < ps->nowned; i++)
-    free(ps->owned[i]);
-  memset(ps, 0, sizeof(*ps));
-}
-
-static int
-is_image(enum kind k)
-{
-  return k == K_IMAGE || k == K_ITEM_IMAGE;
-}
-
-/* Local rules for one container's arguments; fills r and returns -1 on
- * the first broken one. */
-static int
-check_args(const json_t *a, enum kind k, struct result *r)
-{
-  static const char *const urls[] = { "image_url", "video_url", "cover_url",
-                                      NULL };
-  static const char *const reel_only[] = { "cover_url", "thumb_offset",
-                                           "share_to_feed", "audio_name",
-                                           NULL };
-  const json_t *col = json_object_get(a, "collaborators");
-  int item = k == K_ITEM_IMAGE || k == K_ITEM_VIDEO;
-  char err[400];
-
-  for (size_t i = 0; urls[i] != NULL; i++)
-    if (pub_check_url(urls[i], str(a, urls[i]), err, sizeof(err)) != 0)
-      goto bad;
-  if (str(a, "caption") != NULL && item) {
-    snprintf(err, sizeof(err), "caption: carousel items take no caption; "
-             "put it on the carousel.");
-    goto bad;
-  }
-  if (pub_check_caption(str(a, "caption"), err, sizeof(err)) != 0 ||
-      pub_check_user_tags(json_object_get(a, "user_tags"),
-                          k == K_IMAGE || k == K_ITEM_IMAGE, err,
-                          sizeof(err)) != 0 ||
-      pub_check_alt_text(str(a, "alt_text"), err, sizeof(err)) != 0 ||
-      pub_check_collaborator_list(col, err, sizeof(err)) != 0 ||
-      pub_check_audio_name(str(a, "audio_name"), err, sizeof(err)) != 0)
-    goto bad;
-  if (col != NULL && (k == K_STORIES || item)) {
-    snprintf(err, sizeof(err), "collaborators: not allowed on stories or "
-             "carousel items (only feed images, reels and carousels).");
-    goto bad;
-  }
-  if (str(a, "alt_text") != NULL && !is_image(k)) {
-    snprintf(err, sizeof(err), "alt_text: only images take alt text.");
-    goto bad;
-  }
-  if (k != K_REELS)
-    for (size_t i = 0; reel_only[i] != NULL; i++)
-      if (json_object_get(a, reel_only[i]) != NULL) {
-        snprintf(err, sizeof(err), "%s: only reels take it.", reel_only[i]);
-        goto bad;
-      }
-  return 0;
-bad:
-  return result_errorf(r, "invalid_argument", "%s", err);
-}
-
-/* The Graph parameters of one container from validated arguments. */
-static void
-build_params(const json_t *a, enum kind k, struct params *ps)
-{
-  static const char *const plain[] = { "image_url", "video_url", "caption",
-                                       "location_id", "cover_url",
-                                       "audio_name", "alt_text", NULL };
-  const json_t *v;
-
-  for (size_t i = 0; plain[i] != NULL; i++)
-    push(ps, plain[i], str(a, plain[i]));
-  switch (k) {
-  case K_REELS: push(ps, "media_type", "REELS"); break;
-  case K_STORIES: push(ps, "media_type", "STORIES"); break;
-  case K_ITEM_VIDEO: push(ps, "media_type", "VIDEO"); /* fallthrough */
-  case K_ITEM_IMAGE: push(ps, "is_carousel_item", "true"); break;
-  default: break;
-  }
-  if ((v = json_object_get(a, "user_tags")) != NULL)
-    push_owned(ps, "user_tags", json_dumps(v, JSON_COMPACT));
-  if ((v = json_object_get(a, "collaborators")) != NULL)
-    push_owned(ps, "collaborators", json_dumps(v, JSON_COMPACT));
-  if ((v = json_object_get(a, "thumb_offset")) != NULL)
-    push_owned(ps, "thumb_offset",
-               xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v)));
-  if ((v = json_object_get(a, "share_to_feed")) != NULL)
-    push(ps, "share_to_feed", json_is_true(v) ? "true" : "false");
-}
-
-/* Checks and creates one container; id gets its id. */
+/* Creates one container from checked arguments; id gets its id. */
 static int
 create_one(struct call *c, struct result *r, const char *owner,
            const json_t *a, enum kind k, char *id, size_t len)
@@ -277,157 +112,10 @@ create_one(struct call *c, struct result *r, const char *owner,
   struct params ps = { 0 };
   int rc;
 
-  if (check_args(a, k, r) != 0)
-    return -1;
-  build_params(a, k, &ps);
+  pub_build_params(a, k, &ps);
   rc = pub_create(c, r, owner, ps.p, id, len);
-  params_free(&ps);
+  pub_params_free(&ps);
   return rc;
-}
-
-/* Exactly one of image_url and video_url. */
-static int
-one_url(const json_t *a, struct result *r)
-{
-  int img = str(a, "image_url") != NULL, vid = str(a, "video_url") != NULL;
-
-  if (img == vid)
-    return result_errorf(r, "invalid_argument",
-                         "Give exactly one of image_url and video_url.");
-  return 0;
-}
-
-static const char *
-kind_name(enum kind k)
-{
-  static const char *const n[] = { "IMAGE", "REELS", "STORIES", "IMAGE",
-                                   "VIDEO" };
-  return n[k];
-}
-
-/* The kind argument as a PK_ bit (the schema's enum has vetted it). */
-static unsigned
-kind_arg(const json_t *a)
-{
-  const char *k = str(a, "kind");
-
-  for (size_t i = 0; k != NULL && i < sizeof(kind_names) /
-                                          sizeof(kind_names[0]); i++)
-    if (strcmp(k, kind_names[i].name) == 0)
-      return kind_names[i].bit;
-  return 0;
-}
-
-static const char *
-kind_str(unsigned bit)
-{
-  for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-    if (kind_names[i].bit == bit)
-      return kind_names[i].name;
-  return "?";
-}
-
-/* The container an explicit kind makes (not carousel, not auto). */
-static enum kind
-kind_of(unsigned pk, const json_t *a)
-{
-  int vid = str(a, "video_url") != NULL;
-
-  switch (pk) {
-  case PK_REEL: return K_REELS;
-  case PK_STORY: return K_STORIES;
-  case PK_ITEM: return vid ? K_ITEM_VIDEO : K_ITEM_IMAGE;
-  default: return K_IMAGE;
-  }
-}
-
-/* The rules of the kind argument: every field given is one this kind
- * takes, and the media URL it needs is there.  tool_kinds are the kinds
- * of the tool, to say where a misplaced field belongs.  Fills r and
- * returns -1 naming the field and the kind. */
-static int
-check_kind(const json_t *a, unsigned pk, unsigned tool_kinds,
-           struct result *r)
-{
-  int img = str(a, "image_url") != NULL, vid = str(a, "video_url") != NULL;
-  const char *kind = kind_str(pk);
-
-  for (size_t i = 0; i < sizeof(kind_fields) / sizeof(kind_fields[0]); i++) {
-    unsigned ks = kind_fields[i].kinds & tool_kinds;
-    const char *names[8];
-    char where[160] = "";
-    size_t n = 0, off = 0;
-
-    if (json_object_get(a, kind_fields[i].name) == NULL ||
-        (kind_fields[i].kinds & pk))
-      continue;
-    if (ks & ~PK_AUTO)
-      ks &= ~PK_AUTO; /* name auto only for its own fields */
-    for (size_t j = 0; j < sizeof(kind_names) / sizeof(kind_names[0]); j++)
-      if (ks & kind_names[j].bit)
-        names[n++] = kind_names[j].name;
-    for (size_t j = 0; j < n && off < sizeof(where); j++)
-      off += (size_t)snprintf(where + off, sizeof(where) - off, "%s%s",
-                              j == 0 ? "" : j + 1 == n ? " and " : ", ",
-                              names[j]);
-    return result_errorf(r, "invalid_argument",
-                         "%s is only for kind%s %s, not for kind %s.",
-                         kind_fields[i].name, n > 1 ? "s" : "", where, kind);
-  }
-  if (pk == PK_IMAGE && !img)
-    return result_errorf(r, "invalid_argument",
-                         "image_url is required for kind image.");
-  if (pk == PK_REEL && !vid)
-    return result_errorf(r, "invalid_argument",
-                         "video_url is required for kind reel.");
-  if ((pk == PK_STORY || pk == PK_ITEM || pk == PK_AUTO) && img == vid)
-    return result_errorf(r, "invalid_argument",
-                         "kind %s takes exactly one of image_url and "
-                         "video_url%s.", kind,
-                         img ? ", not both" : "; give one");
-  return 0;
-}
-
-/* max_wait_seconds (def_wait_s when absent) and poll_interval_seconds. */
-static void
-wait_args(const json_t *a, struct pub_wait *w, int def_wait_s)
-{
-  const json_t *mw = json_object_get(a, "max_wait_seconds");
-  const json_t *iv = json_object_get(a, "poll_interval_seconds");
-
-  w->max_wait_s = mw != NULL ? (double)json_integer_value(mw) : def_wait_s;
-  w->interval_s = json_number_value(iv);
-  if (w->interval_s < 1)
-    w->interval_s = 1;
-}
-
-/* kind auto: the container the old ig_create_media_container made from
- * media_type, is_carousel_item and the URL.  Returns -1 with r filled. */
-static int
-auto_kind(const json_t *a, struct result *r, enum kind *k)
-{
-  const char *mt = str(a, "media_type");
-  int item = json_is_true(json_object_get(a, "is_carousel_item"));
-  int vid = str(a, "video_url") != NULL;
-
-  if (item && mt != NULL && strcmp(mt, "IMAGE") != 0)
-    return result_errorf(r, "invalid_argument",
-                         "media_type %s cannot be a carousel item; carousel "
-                         "items are images or videos (leave media_type "
-                         "out).", mt);
-  if (item)
-    *k = vid ? K_ITEM_VIDEO : K_ITEM_IMAGE;
-  else if (mt != NULL && strcmp(mt, "STORIES") == 0)
-    *k = K_STORIES;
-  else if (mt != NULL && strcmp(mt, "IMAGE") == 0 && vid)
-    return result_errorf(r, "invalid_argument",
-                         "media_type IMAGE needs image_url, not video_url.");
-  else if (mt != NULL && strcmp(mt, "REELS") == 0 && !vid)
-    return result_errorf(r, "invalid_argument",
-                         "media_type REELS needs video_url, not image_url.");
-  else
-    *k = vid ? K_REELS : K_IMAGE;
-  return 0;
 }
 
 /* A container of one media: an image, a reel, a story or a carousel
@@ -442,18 +130,18 @@ create_media_container(struct call *c, const json_t *a, struct result *r,
   int item;
 
   if (pk == PK_AUTO) {
-    if (auto_kind(a, r, &k) != 0)
+    if (pub_auto_kind(a, r, &k) != 0)
       return -1;
   } else {
-    k = kind_of(pk, a);
+    k = pub_kind_of(pk, a);
   }
   item = k == K_ITEM_IMAGE || k == K_ITEM_VIDEO;
-  if (check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
+  if (pub_check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   if (create_one(c, r, owner, a, k, id, sizeof(id)) != 0)
     return -1;
   out = json_pack("{s:s, s:s, s:b}", "container_id", id, "media_type",
-                  kind_name(k), "is_carousel_item", item);
+                  pub_kind_name(k), "is_carousel_item", item);
   if (pub_status(c, r, id, &st) == 0) {
     json_object_set_new(out, "status_code",
                         json_string(str(st, "status_code")));
@@ -467,23 +155,6 @@ create_media_container(struct call *c, const json_t *a, struct result *r,
            : "Publish with ig_publish_container (creation_id = "
              "container_id) within 24 hours."));
   return result_ok(r, out);
-}
-
-/* The checks of one new carousel item, items[i]; the message says which
- * item. */
-static int
-check_item(const json_t *v, size_t i, struct result *r)
-{
-  struct result ir = { 0 };
-  int vid = str(v, "video_url") != NULL;
-
-  if (one_url(v, &ir) == 0 &&
-      check_args(v, vid ? K_ITEM_VIDEO : K_ITEM_IMAGE, &ir) == 0)
-    return 0;
-  result_errorf(r, "invalid_argument", "items[%zu]: %s", i,
-                ir.text ? ir.text : "invalid item");
-  result_free(&ir);
-  return -1;
 }
 
 /* Creates the carousel's children from ids and items, in order, then the
@@ -504,10 +175,10 @@ create_carousel(struct call *c, struct result *r, const char *owner,
   if (pub_check_carousel_count(json_array_size(ids) + json_array_size(items),
                                err, sizeof(err)) != 0)
     return result_errorf(r, "invalid_argument", "%s", err);
-  if (check_args(a, K_IMAGE, r) != 0)
+  if (pub_check_args(a, K_IMAGE, r) != 0)
     return -1;
   json_array_foreach(items, i, v)
-    if (check_item(v, i, r) != 0)
+    if (pub_check_item(v, i, r) != 0)
       return -1;
   json_array_foreach(ids, i, v)
     json_array_append(kids, v);
@@ -528,11 +199,11 @@ create_carousel(struct call *c, struct result *r, const char *owner,
     free(joined);
     joined = n;
   }
-  build_params(a, K_IMAGE, &ps);
-  push(&ps, "media_type", "CAROUSEL");
-  push_owned(&ps, "children", joined);
+  pub_build_params(a, K_IMAGE, &ps);
+  pub_push(&ps, "media_type", "CAROUSEL");
+  pub_push_owned(&ps, "children", joined);
   rc = pub_create(c, r, owner, ps.p, id, len);
-  params_free(&ps);
+  pub_params_free(&ps);
   return rc;
 }
 
@@ -564,9 +235,9 @@ create_carousel_container(struct call *c, const json_t *a, struct result *r)
 static int
 create_container(struct call *c, const json_t *a, struct result *r)
 {
-  unsigned pk = kind_arg(a);
+  unsigned pk = pub_kind_arg(a);
 
-  if (check_kind(a, pk, PK_CONTAINER, r) != 0)
+  if (pub_check_kind(a, pk, PK_CONTAINER, r) != 0)
     return -1;
   if (pk == PK_CAROUSEL)
     return create_carousel_container(c, a, r);
@@ -605,7 +276,7 @@ publish_container(struct call *c, const json_t *a, struct result *r)
   struct pub_wait w;
   char owner[64];
 
-  wait_args(a, &w, 60);
+  pub_wait_args(a, &w, 60);
   if (pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   return pub_publish(c, r, owner, str(a, "creation_id"), &w);
@@ -617,14 +288,14 @@ publish_container(struct call *c, const json_t *a, struct result *r)
 static int
 publish(struct call *c, const json_t *a, struct result *r)
 {
-  unsigned pk = kind_arg(a);
+  unsigned pk = pub_kind_arg(a);
   struct pub_wait w;
   char owner[64], id[64];
   json_t *kids;
   enum kind k;
 
-  wait_args(a, &w, pk == PK_IMAGE ? 60 : 120);
-  if (check_kind(a, pk, PK_PUBLISH, r) != 0)
+  pub_wait_args(a, &w, pk == PK_IMAGE ? 60 : 120);
+  if (pub_check_kind(a, pk, PK_PUBLISH, r) != 0)
     return -1;
   if (pk == PK_CAROUSEL) {
     kids = json_array();
@@ -637,8 +308,8 @@ publish(struct call *c, const json_t *a, struct result *r)
     json_object_set_new(r->structured, "children", kids);
     return 0;
   }
-  k = kind_of(pk, a);
-  if (check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
+  k = pub_kind_of(pk, a);
+  if (pub_check_args(a, k, r) != 0 || pub_owner(c, r, owner, sizeof(owner)) != 0)
     return -1;
   call_progress(c, c->graph_calls + 0.5, 0, "creating the container");
   if (create_one(c, r, owner, a, k, id, sizeof(id)) != 0)

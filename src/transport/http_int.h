@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http_int.h: what the Streamable HTTP transport's files share.  http.c
+ * takes requests and routes them, http_session.c holds sessions and their
+ * streams, http_guard.c the security checks (Origin, Host, bearer token,
+ * RFC 9728 metadata).  Legacy era (2025-11-25 and older), on one
+ * libmicrohttpd daemon in epoll mode with suspend/resume.
+ *
+ * Objects and owners:
+ *   struct http_server  owns the daemon, the session table, the list of
+ *                       ended sessions and the keeper thread.
+ *   struct session      one Mcp-Session-Id: its own mcp_server and the
+ *                       streams waiting for its messages.  Live sessions
+ *                       sit in h->sessions; an ended one moves to h->dead
+ *                       and the keeper thread shuts its server down and
+ *                       frees it (never the daemon's thread: joining
+ *                       workers there would stall every connection).
+ *   struct stream       where outgoing messages of a session go: a POST
+ *                       waiting for its JSON answer (owned by the
+ *                       connection's struct conn), a POST answered as an
+ *                       SSE stream, or the GET stream (both owned by their
+ *                       MHD response, freed in its free callback).
+ *
+ * Threads: the daemon's single polling thread runs every MHD callback and
+ * every mcp_server_handle; the sessions' workers call session_write; the
+ * keeper reaps ended sessions and sends keep-alive comments.  One mutex,
+ * h->mu, guards the session table and every stream.  It is never held
+ * while calling into an mcp_server or logging (session_write runs with the
+ * server's output mutex and maybe the log mutex held, and takes h->mu), so
+ * the lock order is: log, server out_mu, h->mu, MHD's internal locks.
+ *
+ * The two libmicrohttpd traps (../shared DEPS.md §4): a connection is
+ * suspended only by the access handler or the content reader, and always
+ * resumed by whoever clears st->suspended; the reader never returns 0
+ * without suspending; and MHD_stop_daemon only runs once no connection is
+ * suspended (http_stop ends and resumes every stream first).
+ */
+#ifndef IGMCP_HTTP_INT_H
+#define IGMCP_HTTP_INT_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "mcp/server.h"
+#include "transport/http.h"
+
+#define ENDPOINT "/mcp"
+#define PRM_PATH "/.well-known/oauth-protected-resource"
+/* An SSE stream whose client stops reading is ended past this backlog. */
+#define STREAM_BACKLOG_MAX (16u * 1024 * 1024)
+#define PING_MS_DEFAULT 15000L
+#define STOP_WAIT_MS 5000L
+
+enum stream_kind {
+  ST_JSON,     /* a POST answered with one application/json body */
+  ST_POST_SSE, /* a POST answered as text/event-stream */
+  ST_GET,      /* the session's server-to-client stream */
+};
+
+struct session;
+
+struct stream {
+  struct stream *snext;        /* in its session's list */
+  struct session *sess;        /* NULL once detached from the session */
+  struct http_server *h;
+  struct MHD_Connection *conn;
+  enum stream_kind kind;
+  char key[128];               /* the request id's key (POST kinds) */
+  char tok[128];               /* the progress token's key, or "" */
+  struct buf out;              /* SSE bytes not yet read, or the JSON body */
+  size_t off;                  /* bytes of out already handed to MHD */
+  unsigned status;             /* HTTP status of a JSON answer */
+  int done;                    /* answered (POST) or ended (GET) */
+  int failed;                  /* the answer is a JSON-RPC error */
+  int suspended;               /* we suspended conn and must resume it */
+};
+
+struct session {
+  struct session *next;        /* in h->sessions or h->dead */
+  struct http_server *h;
+  char id[65];                 /* 32 random bytes in hex */
+  struct mcp_server *srv;
+  struct stream *streams;
+  unsigned long long event_seq;/* last event id on the GET stream */
+  int busy;                    /* threads using srv outside h->mu */
+  int ended;
+};
+
+/* Per-request state, from the first access-handler call to completion. */
+struct conn {
+  struct buf body;
+  int too_big;
+  struct stream *st;           /* an ST_JSON answer awaited (owned) */
+};
+
+struct http_server {
+  struct http_config cfg;
+  struct MHD_Daemon *d;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;           /* keeper wake-up; a stream was freed */
+  pthread_t keeper;
+  int keeper_started;
+  struct session *sessions;
+  struct session *dead;
+  int nsessions;
+  long nstreams;               /* streams not yet freed */
+  int closing;                 /* http_stop began: refuse requests */
+  int stopping;                /* the keeper may exit once dead is empty */
+  int loopback;                /* bound to a loopback address */
+  char *token;                 /* the bearer token, or NULL */
+  size_t tokenlen;
+  long ping_ms;
+  uint16_t port;
+  char hostport[80];           /* addr:port as a URL authority */
+  char url[112];
+};
+
+/* ---- http.c ---- */
+
+/* A response with a copy of body and the given Content-Type (or none). */
+struct MHD_Response *http_resp_text(const char *body, const char *ctype);
+/* Queues r (destroying our reference); MHD_NO when r is NULL. */
+enum MHD_Result http_send_resp(struct MHD_Connection *c, unsigned status,
+                               struct MHD_Response *r);
+
+/* ---- http_session.c: sessions and their streams ---- */
+
+/* Creates a stream linked to ss (under h->mu). */
+struct stream *http_stream_new(struct http_server *h, struct session *ss,
+                               struct MHD_Connection *c,
+                               enum stream_kind kind);
+/* Detaches a stream from its session (under h->mu). */
+void http_stream_unlink(struct stream *st);
+/* Resumes the stream's connection if we suspended it (under h->mu). */
+void http_stream_wake(struct stream *st);
+void http_stream_destroy(struct stream *st);
+/* Queues an SSE response fed by st. */
+enum MHD_Result http_send_stream(struct MHD_Connection *c, struct stream *st,
+                                 const char *sid);
+struct session *http_session_new(struct http_server *h);
+/* A live session by id (under h->mu), or NULL. */
+struct session *http_session_find(struct http_server *h, const char *id);
+/* Ends a session: its streams get status and why; the keeper frees it. */
+void http_session_end(struct http_server *h, struct session *ss,
+                      unsigned status, const char *why);
+/* Hands one message to the session's mcp_server. */
+void http_session_handle(struct http_server *h, struct session *ss,
+                         const char *data, size_t len);
+/* The keeper thread: frees ended sessions, sends keep-alive comments. */
+void *http_keeper_main(void *arg);
+
+/* ---- http_guard.c: who may talk to us ---- */
+
+/* 1 when s (n bytes) is localhost, 127.0.0.1 or [::1], with an optional
+ * port. */
+int http_loopback_authority(const char *s, size_t n);
+/* 1 when a Host header may be copied into URLs. */
+int http_host_chars_ok(const char *s);
+/* 1 when an Origin header is allowed. */
+int http_origin_ok(const struct http_server *h, const char *o);
+/* RFC 9728 protected resource metadata. */
+enum MHD_Result http_handle_prm(struct http_server *h,
+                                struct MHD_Connection *c);
+/* 1 when the Authorization header carries the token; *sent says whether
+ * there was one. */
+int http_bearer_ok(const struct http_server *h, struct MHD_Connection *c,
+                   int *sent);
+/* 401 with WWW-Authenticate pointing at the metadata. */
+enum MHD_Result http_send_unauthorized(struct http_server *h,
+                                       struct MHD_Connection *c, int sent);
+/* Reads --auth-token-file (0600, visible ASCII, >= 16 characters). */
+int http_read_token_file(const char *path, char **out, struct err *e);
+
+#endif
