@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "../base/clock.h"
 #include "../base/xalloc.h"
 #include "insights.h"
@@ -127,24 +128,6 @@ in_list(const char *const *list, const char *s)
   for (; *list != NULL; list++)
     if (strcmp(*list, s) == 0)
       return 1;
-  return 0;
-}
-
-/* 1 when name is in the comma list csv. */
-static int
-in_csv(const char *csv, const char *name)
-{
-  size_t n = strlen(name);
-
-  for (const char *p = csv; *p != '\0';) {
-    const char *e = strchr(p, ',');
-    size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-    if (len == n && strncmp(p, name, n) == 0)
-      return 1;
-    if (e == NULL)
-      break;
-    p = e + 1;
-  }
   return 0;
 }
 
@@ -454,7 +437,7 @@ account_insights(struct sbx_req *r, const char *obj)
                       "metric_type=total_value");
         goto out;
       }
-      if (!in_csv(am[i]->breakdowns, bd)) {
+      if (!csv_has(am[i]->breakdowns, bd, strlen(bd))) {
         sbx_err_param(r, "The breakdown %s is not supported for the metric "
                       "%s", bd, names[i]);
         goto out;

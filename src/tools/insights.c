@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/csv.h"
 #include "tools/account.h"
 #include "tools/tool.h"
 
@@ -96,24 +97,6 @@ static const char *
 str(const json_t *o, const char *k)
 {
   return json_string_value(json_object_get(o, k));
-}
-
-/* 1 when name is in the comma list csv. */
-static int
-in_csv(const char *csv, const char *name)
-{
-  size_t n = strlen(name);
-
-  for (const char *p = csv; *p != '\0';) {
-    const char *e = strchr(p, ',');
-    size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-    if (len == n && strncmp(p, name, n) == 0)
-      return 1;
-    if (e == NULL)
-      break;
-    p = e + 1;
-  }
-  return 0;
 }
 
 /* Refuses a metric Meta removed, naming the replacement. */
@@ -342,7 +325,7 @@ check_account(struct result *r, const json_t *args, int64_t *since,
                            strcmp(m, "reach") == 0 && !total
                            ? ", week or days_28" : "", period);
     }
-    if (bd != NULL && !in_csv(acct_metrics[k].breakdowns, bd))
+    if (bd != NULL && !csv_has(acct_metrics[k].breakdowns, bd, strlen(bd)))
       return result_errorf(r, "invalid_argument",
                            "breakdown: %s does not support breakdown %s%s%s.",
                            m, bd, *acct_metrics[k].breakdowns ? "; it has "

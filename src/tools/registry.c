@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "mcp/schema.h"
@@ -312,50 +313,46 @@ lookup(const char *name, int *is_alias)
   return -1;
 }
 
-/* Calls fn for each name of a comma-separated list (spaces trimmed). */
+/* One flag's comma-separated list applied by fn to each name. */
+struct each {
+  const char *flag;
+  int (*fn)(const char *name, const char *flag, int on, struct err *e);
+  int on;
+  struct err *e;
+};
+
 static int
-each_name(const char *csv, const char *flag, int (*fn)(const char *name,
-                                                       const char *flag,
-                                                       int on, void *arg,
-                                                       struct err *e),
-          int on, void *arg, struct err *e)
+each_item(const char *item, size_t len, void *arg)
 {
-  const char *p = csv;
+  struct each *ea = arg;
+  char name[96];
 
-  while (p != NULL && *p != '\0') {
-    const char *end = strchr(p, ',');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-    char name[96];
+  if (len >= sizeof(name))
+    return err_set(ea->e, ERR_CONFIG, "%s: name too long: \"%.40s...\"",
+                   ea->flag, item);
+  memcpy(name, item, len);
+  name[len] = '\0';
+  return ea->fn(name, ea->flag, ea->on, ea->e) != 0 ? ERR_CONFIG : 0;
+}
 
-    while (len > 0 && (*p == ' ' || *p == '\t')) {
-      p++;
-      len--;
-    }
-    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-      len--;
-    if (len >= sizeof(name))
-      return err_set(e, ERR_CONFIG, "%s: name too long: \"%.40s...\"", flag,
-                     p);
-    if (len > 0) {
-      memcpy(name, p, len);
-      name[len] = '\0';
-      if (fn(name, flag, on, arg, e) != 0)
-        return ERR_CONFIG;
-    }
-    p = end ? end + 1 : NULL;
-  }
-  return 0;
+/* Calls fn for each name of a comma-separated list. */
+static int
+each_name(const char *csv, const char *flag,
+          int (*fn)(const char *name, const char *flag, int on,
+                    struct err *e),
+          int on, struct err *e)
+{
+  struct each ea = { flag, fn, on, e };
+  return csv_each(csv, each_item, &ea);
 }
 
 static int
-set_toolset(const char *name, const char *flag, int on, void *arg,
-            struct err *e)
+set_toolset(const char *name, const char *flag, int on, struct err *e)
 {
   int found = 0;
   char known[400];
   size_t off;
 
-  (void)arg;
   for (size_t i = 0; i < reg_nentries; i++) {
     struct entry *en = &reg_entries[i];
     if (strcmp(name, "all") == 0 || strcmp(name, en->toolset) == 0 ||
@@ -375,13 +372,11 @@ set_toolset(const char *name, const char *flag, int on, void *arg,
 }
 
 static int
-set_tool(const char *name, const char *flag, int on, void *arg,
-         struct err *e)
+set_tool(const char *name, const char *flag, int on, struct err *e)
 {
   int is_alias;
   long i = lookup(name, &is_alias);
 
-  (void)arg;
   if (i < 0)
     return err_set(e, ERR_CONFIG,
                    "%s: unknown tool \"%s\"; 'igmcp tools --toolsets all' "
@@ -399,9 +394,9 @@ registry_select(const struct registry_filter *f, struct err *e)
     reg_entries[i].enabled = 0;
   if (sets == NULL || sets[strspn(sets, " \t,")] == '\0')
     sets = "default";
-  if (each_name(sets, "--toolsets", set_toolset, 1, NULL, e) != 0 ||
-      each_name(f->tools, "--tools", set_tool, 1, NULL, e) != 0 ||
-      each_name(f->exclude, "--exclude-tools", set_tool, 0, NULL, e) != 0)
+  if (each_name(sets, "--toolsets", set_toolset, 1, e) != 0 ||
+      each_name(f->tools, "--tools", set_tool, 1, e) != 0 ||
+      each_name(f->exclude, "--exclude-tools", set_tool, 0, e) != 0)
     return ERR_CONFIG;
   read_only_mode = f->read_only;
   json_decref(list);

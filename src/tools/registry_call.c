@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "base/log.h"
 #include "base/untrusted.h"
 #include "base/xalloc.h"
@@ -47,11 +48,27 @@ static struct {
   char own_username[64];
 } lock = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
+/* Adds one --trusted-users entry, without a leading '@'. */
+static int
+add_trusted(const char *item, size_t len, void *arg)
+{
+  size_t *n = arg;
+
+  while (len > 0 && *item == '@') {
+    item++;
+    len--;
+  }
+  if (len > 64)
+    return -1;
+  if (len > 0)
+    lock.trusted[(*n)++] = xstrndup(item, len);
+  return 0;
+}
+
 int
 registry_set_lockdown(int on, const char *trusted, struct err *e)
 {
   size_t n = 0;
-  const char *p;
 
   if (lock.trusted != NULL) {
     for (size_t i = 0; lock.trusted[i] != NULL; i++)
@@ -63,29 +80,14 @@ registry_set_lockdown(int on, const char *trusted, struct err *e)
   lock.own_known = 0;
   if (!on)
     return 0;
-  for (p = trusted; p != NULL && *p != '\0'; p++)
+  for (const char *p = trusted; p != NULL && *p != '\0'; p++)
     n += *p == ',';
   lock.trusted = xcalloc(n + 2, sizeof(char *));
   n = 0;
-  for (p = trusted; p != NULL && *p != '\0';) {
-    size_t len = strcspn(p, ",");
-    const char *s = p;
-    while (len > 0 && (*s == ' ' || *s == '@')) {
-      s++;
-      len--;
-    }
-    while (len > 0 && s[len - 1] == ' ')
-      len--;
-    if (len > 64) {
-      registry_set_lockdown(0, NULL, NULL);
-      return err_set(e, ERR_CONFIG, "--trusted-users: \"%.30s...\" is not "
-                                    "a username or an ID", s);
-    }
-    if (len > 0)
-      lock.trusted[n++] = xstrndup(s, len);
-    p += strcspn(p, ",");
-    if (*p == ',')
-      p++;
+  if (csv_each(trusted, add_trusted, &n) != 0) {
+    registry_set_lockdown(0, NULL, NULL);
+    return err_set(e, ERR_CONFIG, "--trusted-users: an entry is longer than "
+                                  "a username or an ID");
   }
   return 0;
 }
@@ -232,33 +234,33 @@ own_cursor(json_t *args)
   return skip;
 }
 
-/* Removes the keys of the comma list keys from every object in v. */
+/* Removes from every object in v the keys of the comma list keys, except
+ * those named in fields (asking for a field is asking to see it). */
 static void
-drop_keys(json_t *v, const char *keys)
+drop_keys(json_t *v, const char *keys, const json_t *fields)
 {
   size_t i;
-  json_t *x;
+  json_t *x, *f;
   const char *k;
   void *tmp;
 
   if (json_is_array(v)) {
-    json_array_foreach(v, i, x) drop_keys(x, keys);
+    json_array_foreach(v, i, x) drop_keys(x, keys, fields);
     return;
   }
   if (!json_is_object(v))
     return;
   json_object_foreach_safe(v, tmp, k, x) {
-    size_t n = strlen(k);
-    const char *p = keys;
-    int hit = 0;
-    while (!hit && (p = strstr(p, k)) != NULL) {
-      hit = (p == keys || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
-      p += n;
+    int asked = 0;
+    if (!csv_has(keys, k, strlen(k))) {
+      if (strcmp(k, "error") != 0)
+        drop_keys(x, keys, fields);
+      continue;
     }
-    if (hit)
+    json_array_foreach(fields, i, f)
+      asked |= json_is_string(f) && strcmp(json_string_value(f), k) == 0;
+    if (!asked)
       json_object_del(v, k);
-    else if (strcmp(k, "error") != 0)
-      drop_keys(x, keys);
   }
 }
 
@@ -343,37 +345,6 @@ cut_list(const struct entry *en, json_t *res, const char *after_in,
   }
 }
 
-/* The detail keys to drop: the tool's, less any the caller named in
- * fields (asking for a field is asking to see it).  Owned. */
-static char *
-drop_list(const struct tool *t, const json_t *fields)
-{
-  struct buf b;
-  const char *p = t->detail_keys;
-
-  buf_init(&b, 4096);
-  while (p != NULL && *p != '\0') {
-    size_t len = strcspn(p, ",");
-    int asked = 0;
-    size_t i;
-    json_t *f;
-    json_array_foreach(fields, i, f) {
-      const char *name = json_string_value(f);
-      if (name != NULL && strlen(name) == len && strncmp(name, p, len) == 0)
-        asked = 1;
-    }
-    if (!asked) {
-      if (b.len > 0)
-        buf_putc(&b, ',');
-      buf_append(&b, p, len);
-    }
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  return buf_steal(&b);
-}
-
 /* Shapes a successful result; see the top of the file.  args are the
  * call's arguments (for fields). */
 static void
@@ -395,12 +366,8 @@ shape(const struct entry *en, json_t *res, const json_t *args, int detailed,
     lockdown_filter(res, &l);
   }
   /* After lockdown, which reads the author keys a concise result drops. */
-  if (!detailed && en->tool->detail_keys != NULL) {
-    char *drop = drop_list(en->tool, json_object_get(args, "fields"));
-    if (drop != NULL && drop[0] != '\0')
-      drop_keys(res, drop);
-    free(drop);
-  }
+  if (!detailed && en->tool->detail_keys != NULL)
+    drop_keys(res, en->tool->detail_keys, json_object_get(args, "fields"));
   if (c->usage != NULL && json_object_get(res, "rate_limit") == NULL &&
       (detailed || usage_high(c->usage)))
     json_object_set(res, "rate_limit", c->usage);

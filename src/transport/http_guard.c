@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
+#include "base/csv.h"
 #include "base/xalloc.h"
 
 /* 1 when s is "localhost", "127.0.0.1" or "[::1]", optionally followed by
@@ -55,6 +56,23 @@ http_host_chars_ok(const char *s)
   return 1;
 }
 
+struct origin {
+  const char *o;
+  size_t len; /* without trailing slashes */
+};
+
+/* 1 when an --allow-origin item (a trailing slash ignored) is the origin,
+ * case-insensitively. */
+static int
+origin_listed(const char *item, size_t len, void *arg)
+{
+  const struct origin *w = arg;
+
+  while (len > 0 && item[len - 1] == '/')
+    len--;
+  return len > 0 && len == w->len && strncasecmp(item, w->o, len) == 0;
+}
+
 /* Origin validation: the loopback origins over http or https, any port,
  * are always allowed; others only when listed (case-insensitive, a
  * trailing slash ignored). */
@@ -74,24 +92,9 @@ http_origin_ok(const struct http_server *h, const char *o)
       http_loopback_authority(rest, (size_t)(o + olen - rest)))
     return 1;
   for (int i = 0; i < h->cfg.norigins; i++) {
-    const char *p = h->cfg.origins[i];
-    while (*p != '\0') {
-      const char *end = strchr(p, ',');
-      size_t n = end ? (size_t)(end - p) : strlen(p);
-      const char *q = p;
-      size_t m = n;
-      while (m > 0 && isspace((unsigned char)*q)) {
-        q++;
-        m--;
-      }
-      while (m > 0 && (isspace((unsigned char)q[m - 1]) || q[m - 1] == '/'))
-        m--;
-      if (m > 0 && m == olen && strncasecmp(q, o, m) == 0)
-        return 1;
-      p += n;
-      if (*p == ',')
-        p++;
-    }
+    struct origin want = { o, olen };
+    if (csv_each(h->cfg.origins[i], origin_listed, &want))
+      return 1;
   }
   return 0;
 }
