@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server.c: lifecycle, dispatch, the worker pool, cancellation, progress
- * and logging for one MCP session.
+ * server.c: lifecycle, dispatch, cancellation, progress and logging for
+ * one MCP session (or, in the 2026-07-28 era, one stream of stateless
+ * requests).
  *
- * Threads: the transport's reader thread calls mcp_server_handle; workers
- * run tool calls.  mu guards the session state, the job queue and the
- * in-flight table; out_mu serializes writes.  Lock order: the log module's
+ * Threads: the transport's reader thread calls mcp_server_handle; the
+ * pool's workers run tool calls.  mu guards the session state and the
+ * in-flight table (queued and running calls, and open subscription
+ * listeners); out_mu serializes writes.  Lock order: the log module's
  * mutex, then out_mu (the log sink writes); mu is never held while
  * writing.
  */
@@ -18,16 +20,25 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
 #include "tools/registry.h"
 
+/* Newest first; the first one is spoken per request, the rest through
+ * initialize. */
 static const char *versions[] = {
-  "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
+  MCP_MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26",
+  "2024-11-05",
 };
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
+
+/* How long a 2026-07-28 client may cache list results: the tool list is
+ * fixed for the life of the process, but a restart with other flags
+ * changes it. */
+#define LIST_TTL_MS 300000
 
 struct job {
-  struct job *next;       /* in the queue */
   struct job *inext;      /* in the in-flight list */
   struct mcp_server *srv;
   char key[128];          /* jsonrpc_id_key of the request id */
@@ -37,20 +48,24 @@ struct job {
   const struct tool *tool;
   const json_t *preset;   /* an alias's arguments (registry-owned) */
   json_t *args;
+  int modern;             /* a 2026-07-28 request */
+  int listener;           /* subscriptions/listen: never queued */
+  int log_enabled;        /* modern: _meta named a log level */
+  enum log_level log_level;
   volatile int cancelled;
 };
 
 struct mcp_server {
   struct mcp_server_config cfg;
   pthread_mutex_t mu;
-  pthread_cond_t cv;      /* queue non-empty, or closing */
   pthread_cond_t idle_cv; /* in-flight list shrank */
   pthread_mutex_t out_mu;
-  pthread_t *threads;
-  int nthreads;
-  struct job *qhead, *qtail;
+  struct pool *pool;
+  int own_pool;           /* pool started by and for this server */
   struct job *inflight;
+  int pending;            /* calls queued or running, until answered */
   int closing;
+  int stopped;            /* shut down: the pool holds none of our jobs */
   int initialized;        /* initialize answered */
   int log_enabled;
   enum log_level log_level;
@@ -61,14 +76,22 @@ struct mcp_server {
  * thread: how mcp_server_log_sink finds the session a record belongs to
  * when several servers share one process. */
 static __thread struct mcp_server *tls_server;
+/* The call a worker runs on this thread, for its logs' routing and level. */
+static __thread struct job *tls_job;
 
 int
 mcp_version_supported(const char *v)
 {
-  for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+  for (size_t i = 0; i < NVERSIONS; i++)
     if (strcmp(v, versions[i]) == 0)
       return 1;
   return 0;
+}
+
+int
+mcp_version_legacy(const char *v)
+{
+  return mcp_version_supported(v) && strcmp(v, MCP_MODERN_VERSION) != 0;
 }
 
 /* Copies at most max bytes of s into out without cutting a UTF-8
@@ -91,24 +114,63 @@ clip_utf8(const char *s, size_t max, char *out, size_t outlen)
     memcpy(out + n, "...", 4);
 }
 
-/* Serializes and writes one message; steals msg. */
+/* Serializes and writes one message; steals msg.  related is the key of
+ * the request it belongs to (or NULL); final marks the request's answer. */
 static void
-send_msg(struct mcp_server *s, json_t *msg)
+send_to(struct mcp_server *s, json_t *msg, const char *related, int final)
 {
   char *text = jsonrpc_dump(msg);
+  struct mcp_out o = { related, final,
+                       final && json_object_get(msg, "error") != NULL };
 
   pthread_mutex_lock(&s->out_mu);
-  s->cfg.write(s->cfg.write_arg, text, strlen(text));
+  s->cfg.write(s->cfg.write_arg, text, strlen(text), &o);
   pthread_mutex_unlock(&s->out_mu);
   free(text);
   json_decref(msg);
+}
+
+/* Answers the request id; steals msg. */
+static void
+send_answer(struct mcp_server *s, const json_t *id, json_t *msg)
+{
+  char key[128];
+
+  if (id == NULL || json_is_null(id)) {
+    send_to(s, msg, NULL, 0);
+    return;
+  }
+  jsonrpc_id_key(id, key, sizeof(key));
+  send_to(s, msg, key, 1);
 }
 
 static void
 send_error(struct mcp_server *s, const json_t *id, int code,
            const char *message)
 {
-  send_msg(s, jsonrpc_error(id, code, message, NULL));
+  send_answer(s, id, jsonrpc_error(id, code, message, NULL));
+}
+
+static json_t *
+server_info(void)
+{
+  return json_pack("{s:s, s:s, s:s}", "name", "igmcp", "title",
+                   "Instagram (igmcp)", "version", IGMCP_VERSION);
+}
+
+/* A 2026-07-28 result: resultType, and who answered in _meta. */
+static json_t *
+modern_result(json_t *res)
+{
+  json_t *meta = json_object_get(res, "_meta");
+
+  json_object_set_new(res, "resultType", json_string("complete"));
+  if (!json_is_object(meta)) {
+    meta = json_object();
+    json_object_set_new(res, "_meta", meta);
+  }
+  json_object_set_new(meta, MCP_META_SERVERINFO, server_info());
+  return res;
 }
 
 /* The log sink: forwards records to the client as notifications/message
@@ -117,15 +179,22 @@ static void
 log_sink(enum log_level lvl, const char *logger, const char *msg, void *arg)
 {
   struct mcp_server *s = arg;
+  struct job *j = tls_job != NULL && tls_job->srv == s ? tls_job : NULL;
   json_t *n;
 
-  if (!s->log_enabled || lvl < s->log_level)
+  /* A 2026-07-28 call logs only at the level its own _meta asked for,
+   * and never when it asked for none. */
+  if (j != NULL && j->modern) {
+    if (!j->log_enabled || lvl < j->log_level)
+      return;
+  } else if (!s->log_enabled || lvl < s->log_level) {
     return;
+  }
   n = jsonrpc_notification(
       "notifications/message",
       json_pack("{s:s, s:s, s:s}", "level", log_level_name(lvl), "logger",
                 logger, "data", msg));
-  send_msg(s, n);
+  send_to(s, n, j != NULL ? j->key : NULL, 0);
 }
 
 void
@@ -164,7 +233,8 @@ job_progress(void *arg, double progress, double total, const char *message)
     json_object_set_new(p, "total", json_real(total));
   if (message != NULL)
     json_object_set_new(p, "message", json_string(message));
-  send_msg(j->srv, jsonrpc_notification("notifications/progress", p));
+  send_to(j->srv, jsonrpc_notification("notifications/progress", p), j->key,
+          0);
 }
 
 static void
@@ -204,35 +274,31 @@ run_job(struct mcp_server *s, struct job *j)
   inflight_remove(s, j);
   pthread_mutex_unlock(&s->mu);
   if (res != NULL && !j->cancelled)
-    send_msg(s, jsonrpc_result(j->id, res));
+    send_to(s, jsonrpc_result(j->id, j->modern ? modern_result(res) : res),
+            j->key, 1);
   else
     json_decref(res);
   job_free(j);
+  /* Only now may a shutdown return: the answer has left. */
+  pthread_mutex_lock(&s->mu);
+  s->pending--;
+  pthread_cond_broadcast(&s->idle_cv);
+  pthread_mutex_unlock(&s->mu);
 }
 
-static void *
-worker_main(void *arg)
+/* A pool task: one queued call, run on a worker with the thread-locals
+ * that route its logs. */
+static void
+job_task(void *arg)
 {
-  struct mcp_server *s = arg;
+  struct job *j = arg;
+  struct mcp_server *prev = tls_server;
 
-  tls_server = s;
-  for (;;) {
-    struct job *j;
-
-    pthread_mutex_lock(&s->mu);
-    while (s->qhead == NULL && !s->closing)
-      pthread_cond_wait(&s->cv, &s->mu);
-    j = s->qhead;
-    if (j == NULL) {
-      pthread_mutex_unlock(&s->mu);
-      return NULL;
-    }
-    s->qhead = j->next;
-    if (s->qhead == NULL)
-      s->qtail = NULL;
-    pthread_mutex_unlock(&s->mu);
-    run_job(s, j);
-  }
+  tls_server = j->srv;
+  tls_job = j;
+  run_job(j->srv, j);
+  tls_job = NULL;
+  tls_server = prev;
 }
 
 struct mcp_server *
@@ -241,17 +307,13 @@ mcp_server_new(const struct mcp_server_config *cfg)
   struct mcp_server *s = xcalloc(1, sizeof(*s));
 
   s->cfg = *cfg;
-  if (s->cfg.workers <= 0)
-    s->cfg.workers = 4;
   pthread_mutex_init(&s->mu, NULL);
   pthread_mutex_init(&s->out_mu, NULL);
-  pthread_cond_init(&s->cv, NULL);
   pthread_cond_init(&s->idle_cv, NULL);
-  s->threads = xcalloc((size_t)s->cfg.workers, sizeof(pthread_t));
-  for (int i = 0; i < s->cfg.workers; i++) {
-    if (pthread_create(&s->threads[i], NULL, worker_main, s) != 0)
-      fatalx("cannot start worker thread");
-    s->nthreads++;
+  s->pool = cfg->pool;
+  if (s->pool == NULL) {
+    s->pool = pool_new(cfg->workers);
+    s->own_pool = 1;
   }
   if (!s->cfg.shared_log)
     log_set_sink(log_sink, s);
@@ -273,7 +335,9 @@ do_initialize(struct mcp_server *s, const json_t *params, int *code,
            "such as \"" MCP_LATEST_VERSION "\")";
     return NULL;
   }
-  use = mcp_version_supported(want) ? want : MCP_LATEST_VERSION;
+  /* initialize negotiates among the legacy revisions only: 2026-07-28
+   * has no handshake. */
+  use = mcp_version_legacy(want) ? want : MCP_LATEST_VERSION;
   pthread_mutex_lock(&s->mu);
   if (s->initialized) {
     pthread_mutex_unlock(&s->mu);
@@ -284,15 +348,34 @@ do_initialize(struct mcp_server *s, const json_t *params, int *code,
   s->initialized = 1;
   snprintf(s->version, sizeof(s->version), "%s", use);
   pthread_mutex_unlock(&s->mu);
-  res = json_pack(
-      "{s:s, s:{s:{s:b}, s:{}}, s:{s:s, s:s, s:s}}", "protocolVersion", use,
-      "capabilities", "tools", "listChanged", 0, "logging", "serverInfo",
-      "name", "igmcp", "title", "Instagram (igmcp)", "version",
-      IGMCP_VERSION);
+  res = json_pack("{s:s, s:{s:{s:b}, s:{}}, s:o}", "protocolVersion", use,
+                  "capabilities", "tools", "listChanged", 0, "logging",
+                  "serverInfo", server_info());
   if (s->cfg.instructions != NULL)
     json_object_set_new(res, "instructions",
                         json_string(s->cfg.instructions));
   log_msg(LOG_INFO, "mcp", "initialized with protocol %s", use);
+  return res;
+}
+
+/* server/discover (2026-07-28): what initialize told in the legacy era,
+ * without any state. */
+static json_t *
+do_discover(struct mcp_server *s)
+{
+  json_t *vs = json_array();
+  json_t *res;
+
+  for (size_t i = 0; i < NVERSIONS; i++)
+    json_array_append_new(vs, json_string(versions[i]));
+  /* No listChanged: the tool list never changes while the process runs,
+   * so there is nothing to subscribe to yet. */
+  res = json_pack("{s:o, s:{s:{s:b}, s:{}}, s:i, s:s}", "supportedVersions",
+                  vs, "capabilities", "tools", "listChanged", 0, "logging",
+                  "ttlMs", LIST_TTL_MS, "cacheScope", "public");
+  if (s->cfg.instructions != NULL)
+    json_object_set_new(res, "instructions",
+                        json_string(s->cfg.instructions));
   return res;
 }
 
@@ -328,28 +411,31 @@ cursor_decode(const char *c, size_t *offset)
  * one.  A cursor is still accepted (the tools from its offset), but none
  * is ever sent. */
 static json_t *
-do_tools_list(struct mcp_server *s, const json_t *params, int *code,
-              const char **why)
+do_tools_list(const json_t *params, int modern, int *code, const char **why)
 {
   const json_t *cur = json_object_get(params, "cursor");
   const json_t *all = registry_list();
   size_t off = 0, n = json_array_size(all);
-  json_t *tools = json_array();
+  json_t *tools, *res;
 
-  (void)s;
   if (cur != NULL && !json_is_null(cur)) {
     if (!json_is_string(cur) || cursor_decode(json_string_value(cur), &off) != 0 ||
         off > n) {
-      json_decref(tools);
       *code = JSONRPC_INVALID_PARAMS;
       *why = "Invalid params: unknown cursor; call tools/list without a "
              "cursor: it returns every tool in one page";
       return NULL;
     }
   }
+  tools = json_array();
   for (size_t i = off; i < n; i++)
     json_array_append(tools, json_array_get(all, i));
-  return json_pack("{s:o}", "tools", tools);
+  res = json_pack("{s:o}", "tools", tools);
+  if (modern) {
+    json_object_set_new(res, "ttlMs", json_integer(LIST_TTL_MS));
+    json_object_set_new(res, "cacheScope", json_string("public"));
+  }
+  return res;
 }
 
 static json_t *
@@ -370,16 +456,64 @@ do_set_level(struct mcp_server *s, const json_t *params, int *code,
   return json_object();
 }
 
+/* Adds j to the in-flight table unless its id is taken (under s->mu).
+ * Returns 0, or answers the request and frees j. */
+static int
+inflight_add(struct mcp_server *s, struct job *j)
+{
+  const char *why = NULL;
+  int code = JSONRPC_INVALID_REQUEST;
+
+  for (struct job *it = s->inflight; it != NULL && why == NULL;
+       it = it->inext)
+    if (strcmp(it->key, j->key) == 0)
+      why = "Invalid Request: this id is already in use by a request in "
+            "progress; use a new id";
+  if (why == NULL && s->closing) {
+    code = JSONRPC_INTERNAL_ERROR;
+    why = "the server is shutting down";
+  }
+  if (why != NULL) {
+    pthread_mutex_unlock(&s->mu);
+    send_error(s, j->id, code, why);
+    job_free(j);
+    pthread_mutex_lock(&s->mu);
+    return -1;
+  }
+  j->inext = s->inflight;
+  s->inflight = j;
+  return 0;
+}
+
+/* A new job for request id, with the 2026-07-28 settings of its _meta. */
+static struct job *
+job_new(struct mcp_server *s, const json_t *id, const json_t *meta,
+        int modern)
+{
+  struct job *j = xcalloc(1, sizeof(*j));
+  const char *lvl = json_string_value(json_object_get(meta,
+                                                      MCP_META_LOGLEVEL));
+
+  j->srv = s;
+  jsonrpc_id_key(id, j->key, sizeof(j->key));
+  j->id = json_deep_copy(id);
+  j->modern = modern;
+  if (modern && lvl != NULL && log_level_parse(lvl, &j->log_level) == 0)
+    j->log_enabled = 1;
+  return j;
+}
+
 /* Queues a tools/call; answers at once when the envelope is wrong. */
 static void
-do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
+do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params,
+              int modern)
 {
   const json_t *name = json_object_get(params, "name");
   const json_t *args = json_object_get(params, "arguments");
   const json_t *meta = json_object_get(params, "_meta");
   const json_t *tok = json_object_get(meta, "progressToken");
   const struct tool *t;
-  struct job *j, *it;
+  struct job *j;
   const json_t *preset;
   char msg[400];
 
@@ -407,49 +541,84 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params)
     send_error(s, id, JSONRPC_INVALID_PARAMS, msg);
     return;
   }
-  j = xcalloc(1, sizeof(*j));
-  j->srv = s;
-  jsonrpc_id_key(id, j->key, sizeof(j->key));
-  j->id = json_deep_copy(id);
+  j = job_new(s, id, meta, modern);
   j->progress_token = tok ? json_deep_copy(tok) : NULL;
   j->tool = t;
   j->preset = preset;
   j->args = args && json_is_object(args) ? json_deep_copy(args) : NULL;
   pthread_mutex_lock(&s->mu);
-  for (it = s->inflight; it != NULL; it = it->inext) {
-    if (strcmp(it->key, j->key) == 0) {
-      pthread_mutex_unlock(&s->mu);
-      job_free(j);
-      send_error(s, id, JSONRPC_INVALID_REQUEST,
-                 "Invalid Request: this id is already in use by a request "
-                 "in progress; use a new id");
-      return;
-    }
+  if (inflight_add(s, j) == 0) {
+    s->pending++;
+    pool_submit(s->pool, job_task, j);
   }
-  if (s->closing) {
-    pthread_mutex_unlock(&s->mu);
-    job_free(j);
-    send_error(s, id, JSONRPC_INTERNAL_ERROR, "the server is shutting down");
-    return;
-  }
-  j->inext = s->inflight;
-  s->inflight = j;
-  if (s->qtail != NULL)
-    s->qtail->next = j;
-  else
-    s->qhead = j;
-  s->qtail = j;
-  pthread_cond_signal(&s->cv);
   pthread_mutex_unlock(&s->mu);
 }
 
-/* notifications/cancelled: flags the request; its answer is never sent. */
+/* The notification kinds a listen stream may ask for, and whether this
+ * server delivers each.  None yet: the tool list is fixed for the life
+ * of the process, and there are no resources. */
+static const struct {
+  const char *name;
+  int delivered;
+} listen_kinds[] = {
+  { "toolsListChanged", 0 },
+  { "promptsListChanged", 0 },
+  { "resourcesListChanged", 0 },
+  { "resourceSubscriptions", 0 },
+};
+
+/* subscriptions/listen (2026-07-28): acknowledges the subset of the
+ * requested notifications this server will deliver, then holds the
+ * request open (in the in-flight table, answered never) until the client
+ * cancels it or closes the stream.  Every notification on it carries the
+ * request's id as its subscription id. */
+static void
+do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
+{
+  const json_t *want = json_object_get(params, "notifications");
+  json_t *agreed, *ack;
+  struct job *j;
+  char key[128];
+
+  if (want != NULL && !json_is_object(want)) {
+    send_error(s, id, JSONRPC_INVALID_PARAMS,
+               "Invalid params: \"notifications\" must be an object such as "
+               "{\"toolsListChanged\": true}");
+    return;
+  }
+  agreed = json_object();
+  for (size_t i = 0; i < sizeof(listen_kinds) / sizeof(listen_kinds[0]);
+       i++) {
+    const json_t *v = json_object_get(want, listen_kinds[i].name);
+    if (listen_kinds[i].delivered && v != NULL && !json_is_false(v))
+      json_object_set_new(agreed, listen_kinds[i].name, json_deep_copy(v));
+  }
+  j = job_new(s, id, json_object_get(params, "_meta"), 1);
+  j->listener = 1;
+  pthread_mutex_lock(&s->mu);
+  if (inflight_add(s, j) != 0) {
+    pthread_mutex_unlock(&s->mu);
+    json_decref(agreed);
+    return;
+  }
+  pthread_mutex_unlock(&s->mu);
+  ack = json_pack("{s:o, s:{s:O}}", "notifications", agreed, "_meta",
+                  MCP_META_SUBSCRIPTION, id);
+  /* From here a cancel may free j: only the request's own key is used. */
+  jsonrpc_id_key(id, key, sizeof(key));
+  send_to(s, jsonrpc_notification("notifications/subscriptions/acknowledged",
+                                  ack), key, 0);
+  log_msg(LOG_DEBUG, "mcp", "subscription %s open", key);
+}
+
+/* notifications/cancelled: flags the request; its answer is never sent.
+ * A subscription listener just ends. */
 static void
 do_cancelled(struct mcp_server *s, const json_t *params)
 {
   const json_t *rid = json_object_get(params, "requestId");
   char key[128];
-  struct job *j;
+  struct job *j, *gone = NULL;
 
   if (rid == NULL)
     return;
@@ -459,10 +628,148 @@ do_cancelled(struct mcp_server *s, const json_t *params)
     if (strcmp(j->key, key) == 0) {
       j->cancelled = 1;
       log_msg(LOG_DEBUG, "mcp", "request %s cancelled", key);
+      if (j->listener) {
+        inflight_remove(s, j);
+        gone = j;
+      }
       break;
     }
   }
   pthread_mutex_unlock(&s->mu);
+  if (gone != NULL)
+    job_free(gone);
+}
+
+/* ---- the 2026-07-28 envelope --------------------------------------------- */
+
+static const char *modern_methods[] = {
+  "server/discover", "tools/list", "tools/call", "subscriptions/listen",
+};
+
+int
+mcp_modern_method(const char *method)
+{
+  for (size_t i = 0; i < sizeof(modern_methods) / sizeof(modern_methods[0]);
+       i++)
+    if (strcmp(method, modern_methods[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static json_t *
+meta_error(int code, const char *message, json_t *data)
+{
+  json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message);
+
+  if (data != NULL)
+    json_object_set_new(e, "data", data);
+  return e;
+}
+
+int
+mcp_meta_check(const json_t *params, json_t **err)
+{
+  const json_t *meta = json_object_get(params, "_meta");
+  const json_t *v = json_object_get(meta, MCP_META_VERSION);
+  const json_t *lvl = json_object_get(meta, MCP_META_LOGLEVEL);
+  enum log_level l;
+  json_t *supported;
+
+  *err = NULL;
+  if (!json_is_object(meta) || !json_is_string(v)) {
+    *err = meta_error(JSONRPC_INVALID_PARAMS,
+                      "Invalid params: params._meta[\"" MCP_META_VERSION
+                      "\"] is required (a string such as \"" MCP_MODERN_VERSION
+                      "\"), with _meta[\"" MCP_META_CAPS "\"]; or send "
+                      "initialize first to use " MCP_LATEST_VERSION
+                      " or older", NULL);
+    return JSONRPC_INVALID_PARAMS;
+  }
+  if (strcmp(json_string_value(v), MCP_MODERN_VERSION) != 0) {
+    supported = json_array();
+    for (size_t i = 0; i < NVERSIONS; i++)
+      json_array_append_new(supported, json_string(versions[i]));
+    *err = meta_error(MCP_ERR_UNSUPPORTED_VERSION,
+                      "Unsupported protocol version: per-request _meta "
+                      "speaks " MCP_MODERN_VERSION "; older revisions "
+                      "need initialize",
+                      json_pack("{s:o, s:O}", "supported", supported,
+                                "requested", v));
+    return MCP_ERR_UNSUPPORTED_VERSION;
+  }
+  if (!json_is_object(json_object_get(meta, MCP_META_CAPS))) {
+    *err = meta_error(JSONRPC_INVALID_PARAMS,
+                      "Invalid params: params._meta[\"" MCP_META_CAPS
+                      "\"] is required (an object; {} when the client "
+                      "offers none)", NULL);
+    return JSONRPC_INVALID_PARAMS;
+  }
+  if (lvl != NULL && (!json_is_string(lvl) ||
+                      log_level_parse(json_string_value(lvl), &l) != 0)) {
+    *err = meta_error(JSONRPC_INVALID_PARAMS,
+                      "Invalid params: params._meta[\"" MCP_META_LOGLEVEL
+                      "\"] must be one of debug, info, notice, warning, "
+                      "error, critical, alert, emergency", NULL);
+    return JSONRPC_INVALID_PARAMS;
+  }
+  return 0;
+}
+
+/* A 2026-07-28 request: no session, every setting in its own _meta. */
+static void
+handle_modern(struct mcp_server *s, struct jsonrpc_msg *m)
+{
+  json_t *err, *res = NULL;
+  int code = 0;
+  const char *why = NULL;
+  char msg[200];
+
+  if (mcp_meta_check(m->params, &err) != 0) {
+    json_t *e = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", m->id,
+                          "error", err);
+    send_answer(s, m->id, e);
+    return;
+  }
+  if (strcmp(m->method, "server/discover") == 0) {
+    res = do_discover(s);
+  } else if (strcmp(m->method, "tools/list") == 0) {
+    res = do_tools_list(m->params, 1, &code, &why);
+  } else if (strcmp(m->method, "tools/call") == 0) {
+    do_tools_call(s, m->id, m->params, 1);
+    return;
+  } else if (strcmp(m->method, "subscriptions/listen") == 0) {
+    do_listen(s, m->id, m->params);
+    return;
+  } else {
+    char shown[110];
+    clip_utf8(m->method, 100, shown, sizeof(shown));
+    snprintf(msg, sizeof(msg), "Method not found: %s (not part of "
+             MCP_MODERN_VERSION ")", shown);
+    code = JSONRPC_METHOD_NOT_FOUND;
+    why = msg;
+  }
+  if (res != NULL)
+    send_answer(s, m->id, jsonrpc_result(m->id, modern_result(res)));
+  else
+    send_error(s, m->id, code, why);
+}
+
+/* Which era a request speaks (see server.h). */
+static int
+is_modern(struct mcp_server *s, const struct jsonrpc_msg *m)
+{
+  int initialized;
+
+  if (json_object_get(json_object_get(m->params, "_meta"),
+                      MCP_META_VERSION) != NULL ||
+      strcmp(m->method, "server/discover") == 0)
+    return 1;
+  pthread_mutex_lock(&s->mu);
+  initialized = s->initialized;
+  pthread_mutex_unlock(&s->mu);
+  /* Legacy clients may ping before initialize. */
+  return !initialized && strcmp(m->method, "initialize") != 0 &&
+         strcmp(m->method, "ping") != 0;
 }
 
 static void
@@ -470,26 +777,22 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
 {
   const char *method = m->method;
   json_t *res = NULL;
-  int code = 0, initialized;
+  int code = 0;
   const char *why = NULL;
   char msg[200];
 
-  pthread_mutex_lock(&s->mu);
-  initialized = s->initialized;
-  pthread_mutex_unlock(&s->mu);
-
+  if (is_modern(s, m)) {
+    handle_modern(s, m);
+    return;
+  }
   if (strcmp(method, "initialize") == 0) {
     res = do_initialize(s, m->params, &code, &why);
   } else if (strcmp(method, "ping") == 0) {
     res = json_object();
-  } else if (!initialized) {
-    code = JSONRPC_INVALID_REQUEST;
-    why = "Invalid Request: the session is not initialized; send "
-          "initialize first";
   } else if (strcmp(method, "tools/list") == 0) {
-    res = do_tools_list(s, m->params, &code, &why);
+    res = do_tools_list(m->params, 0, &code, &why);
   } else if (strcmp(method, "tools/call") == 0) {
-    do_tools_call(s, m->id, m->params);
+    do_tools_call(s, m->id, m->params, 0);
     return;
   } else if (strcmp(method, "logging/setLevel") == 0) {
     res = do_set_level(s, m->params, &code, &why);
@@ -501,7 +804,7 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
     why = msg;
   }
   if (res != NULL)
-    send_msg(s, jsonrpc_result(m->id, res));
+    send_answer(s, m->id, jsonrpc_result(m->id, res));
   else
     send_error(s, m->id, code, why);
 }
@@ -525,7 +828,7 @@ mcp_server_handle(struct mcp_server *s, const char *data, size_t len)
 
   if (jsonrpc_parse(data, len, &m, &err) != 0) {
     if (err != NULL)
-      send_msg(s, err);
+      send_to(s, err, NULL, 0);
     return;
   }
   tls_server = s;
@@ -558,20 +861,56 @@ void
 mcp_server_shutdown(struct mcp_server *s, long drain_ms)
 {
   int64_t deadline = clock_mono_ms() + drain_ms;
+  struct job *j, **pp, *gone = NULL;
 
   pthread_mutex_lock(&s->mu);
-  while (s->inflight != NULL && clock_mono_ms() < deadline) {
+  if (s->stopped) {
+    pthread_mutex_unlock(&s->mu);
+    return;
+  }
+  s->closing = 1;
+  /* Listeners never finish by themselves: they end here, unanswered. */
+  for (pp = &s->inflight; *pp != NULL;) {
+    j = *pp;
+    if (j->listener) {
+      *pp = j->inext;
+      j->inext = gone;
+      gone = j;
+    } else {
+      pp = &j->inext;
+    }
+  }
+  while (s->pending > 0 && clock_mono_ms() < deadline) {
     struct timespec ts = clock_deadline(50);
     pthread_cond_timedwait(&s->idle_cv, &s->mu, &ts);
   }
-  for (struct job *j = s->inflight; j != NULL; j = j->inext)
+  /* Calls still queued never start; running ones see the flag. */
+  for (pp = &s->inflight; *pp != NULL;) {
+    j = *pp;
     j->cancelled = 1;
-  s->closing = 1;
-  pthread_cond_broadcast(&s->cv);
+    if (pool_remove(s->pool, job_task, j)) {
+      *pp = j->inext;
+      j->inext = gone;
+      gone = j;
+      s->pending--;
+    } else {
+      pp = &j->inext;
+    }
+  }
+  while (s->pending > 0)
+    pthread_cond_wait(&s->idle_cv, &s->mu);
+  s->stopped = 1;
   pthread_mutex_unlock(&s->mu);
-  for (int i = 0; i < s->nthreads; i++)
-    pthread_join(s->threads[i], NULL);
-  s->nthreads = 0;
+  while (gone != NULL) {
+    j = gone;
+    gone = j->inext;
+    job_free(j);
+  }
+  if (s->own_pool) {
+    pool_free(s->pool);
+    s->pool = NULL;
+    s->own_pool = 0;
+  }
 }
 
 void
@@ -579,14 +918,11 @@ mcp_server_free(struct mcp_server *s)
 {
   if (s == NULL)
     return;
-  if (s->nthreads > 0)
-    mcp_server_shutdown(s, 0);
+  mcp_server_shutdown(s, 0);
   if (!s->cfg.shared_log)
     log_set_sink(NULL, NULL);
   pthread_mutex_destroy(&s->mu);
   pthread_mutex_destroy(&s->out_mu);
-  pthread_cond_destroy(&s->cv);
   pthread_cond_destroy(&s->idle_cv);
-  free(s->threads);
   free(s);
 }

@@ -19,13 +19,14 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/pool.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
 
 /* 1 when the Accept header lists type (a plain substring test: media
  * ranges with parameters still contain the type). */
-static int
-accepts(struct MHD_Connection *c, const char *type)
+int
+http_accepts(struct MHD_Connection *c, const char *type)
 {
   const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 
@@ -60,9 +61,9 @@ http_send_resp(struct MHD_Connection *c, unsigned status,
 
 /* An HTTP error whose body is a JSON-RPC error without an id, as the
  * specification suggests for refused messages. */
-static enum MHD_Result
-send_error(struct MHD_Connection *c, unsigned status, int code,
-           const char *msg)
+enum MHD_Result
+http_send_error(struct MHD_Connection *c, unsigned status, int code,
+                const char *msg)
 {
   json_t *e = jsonrpc_error(NULL, code, msg, NULL);
   char *text = jsonrpc_dump(e);
@@ -74,8 +75,8 @@ send_error(struct MHD_Connection *c, unsigned status, int code,
   return ret;
 }
 
-static enum MHD_Result
-send_empty(struct MHD_Connection *c, unsigned status)
+enum MHD_Result
+http_send_empty(struct MHD_Connection *c, unsigned status)
 {
   return http_send_resp(c, status, MHD_create_response_from_buffer(
                                        0, NULL, MHD_RESPMEM_PERSISTENT));
@@ -85,11 +86,12 @@ send_empty(struct MHD_Connection *c, unsigned status)
 
 /* A JSON answer is ready (or the connection was resumed early): queue it,
  * or suspend again. */
-static enum MHD_Result
-finish_json(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
-            const char *sid)
+enum MHD_Result
+http_finish_json(struct http_server *h, struct MHD_Connection *c,
+                 struct conn *cx, const char *sid)
 {
   struct stream *st = cx->st;
+  struct session *ss;
   struct MHD_Response *r;
   unsigned status;
 
@@ -100,7 +102,10 @@ finish_json(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
     pthread_mutex_unlock(&h->mu);
     return MHD_YES;
   }
+  ss = st->sess;
   http_stream_unlink(st); /* the id may be reused from now on */
+  if (ss != NULL && ss->ephemeral)
+    http_session_end(h, ss, 503, "answered");
   status = st->status;
   pthread_mutex_unlock(&h->mu);
   r = http_resp_text(buf_cstr(&st->out), "application/json");
@@ -120,7 +125,7 @@ post_initialize(struct http_server *h, struct MHD_Connection *c,
   enum MHD_Result ret;
   int ok;
 
-  ss = http_session_new(h); /* starts threads: not under h->mu */
+  ss = http_session_new(h);
   pthread_mutex_lock(&h->mu);
   st = http_stream_new(h, ss, c, ST_JSON);
   jsonrpc_id_key(m->id, st->key, sizeof(st->key));
@@ -151,7 +156,7 @@ post_initialize(struct http_server *h, struct MHD_Connection *c,
     pthread_cond_broadcast(&h->cv);
   }
   pthread_mutex_unlock(&h->mu);
-  ret = finish_json(h, c, cx, ok ? ss->id : NULL);
+  ret = http_finish_json(h, c, cx, ok ? ss->id : NULL);
   if (ok)
     log_info("http: session %.8s... opened", ss->id);
   return ret;
@@ -206,16 +211,16 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
     char msg[160];
     snprintf(msg, sizeof(msg), "Request body larger than %u bytes",
              JSONRPC_MAX_MESSAGE);
-    return send_error(c, 413, JSONRPC_INVALID_REQUEST, msg);
+    return http_send_error(c, 413, JSONRPC_INVALID_REQUEST, msg);
   }
   if (ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0)
-    return send_error(c, 415, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 415, JSONRPC_INVALID_REQUEST,
                       "Unsupported Media Type: send application/json");
   if (jsonrpc_parse(cx->body.data ? cx->body.data : "", cx->body.len, &m,
                     &err) != 0) {
     char *text;
     if (err == NULL)
-      return send_error(c, 400, JSONRPC_INVALID_REQUEST,
+      return http_send_error(c, 400, JSONRPC_INVALID_REQUEST,
                         "Invalid Request: not a JSON-RPC message");
     text = jsonrpc_dump(err);
     json_decref(err);
@@ -224,12 +229,17 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
     return ret;
   }
   if (sid == NULL) {
-    if (m.kind == JSONRPC_REQUEST && strcmp(m.method, "initialize") == 0)
+    if (http_is_modern(c, &m))
+      ret = http_post_modern(h, c, cx, &m);
+    else if (m.kind == JSONRPC_REQUEST && strcmp(m.method, "initialize") == 0)
       ret = post_initialize(h, c, cx, &m);
     else
-      ret = send_error(c, 400, JSONRPC_INVALID_REQUEST,
-                       "Bad Request: Mcp-Session-Id header is required "
-                       "(initialize first)");
+      ret = http_send_error(c, 400, JSONRPC_INVALID_REQUEST,
+                            "Bad Request: Mcp-Session-Id header is "
+                            "required (initialize first); a "
+                            MCP_MODERN_VERSION " request needs "
+                            "MCP-Protocol-Version and Mcp-Method headers "
+                            "instead");
     jsonrpc_msg_free(&m);
     return ret;
   }
@@ -238,7 +248,7 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
   if (ss == NULL) {
     pthread_mutex_unlock(&h->mu);
     jsonrpc_msg_free(&m);
-    return send_error(c, 404, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 404, JSONRPC_INVALID_REQUEST,
                       "Session not found: initialize a new session");
   }
   if (m.kind != JSONRPC_REQUEST) {
@@ -250,7 +260,7 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
     pthread_mutex_unlock(&h->mu);
     http_session_handle(h, ss, cx->body.data, cx->body.len);
     jsonrpc_msg_free(&m);
-    return send_empty(c, 202);
+    return http_send_empty(c, 202);
   }
   {
     char key[128];
@@ -272,13 +282,11 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
     }
   }
   tok = json_object_get(json_object_get(m.params, "_meta"), "progressToken");
-  sse = accepts(c, "text/event-stream") &&
+  sse = http_accepts(c, "text/event-stream") &&
         (json_is_string(tok) || json_is_integer(tok));
   st = http_stream_new(h, ss, c, sse ? ST_POST_SSE : ST_JSON);
   jsonrpc_id_key(m.id, st->key, sizeof(st->key));
-  if (sse)
-    jsonrpc_id_key(tok, st->tok, sizeof(st->tok));
-  else
+  if (!sse)
     cx->st = st;
   ss->busy++;
   pthread_mutex_unlock(&h->mu);
@@ -286,7 +294,25 @@ handle_post(struct http_server *h, struct MHD_Connection *c, struct conn *cx)
   http_session_handle(h, ss, cx->body.data, cx->body.len);
   if (sse)
     return http_send_stream(c, st, NULL);
-  return finish_json(h, c, cx, NULL);
+  return http_finish_json(h, c, cx, NULL);
+}
+
+/* GET or DELETE without a session: 2026-07-28 has neither (405); a
+ * legacy client forgot its session id (400). */
+static enum MHD_Result
+no_session(struct MHD_Connection *c)
+{
+  const char *pv = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                               "MCP-Protocol-Version");
+  struct MHD_Response *r;
+
+  if (pv == NULL || mcp_version_legacy(pv))
+    return http_send_error(c, 400, JSONRPC_INVALID_REQUEST,
+                           "Bad Request: Mcp-Session-Id header is required");
+  r = http_resp_text("", NULL);
+  if (r != NULL)
+    MHD_add_response_header(r, "Allow", "POST");
+  return http_send_resp(c, 405, r);
 }
 
 static enum MHD_Result
@@ -297,17 +323,16 @@ handle_get(struct http_server *h, struct MHD_Connection *c)
   struct session *ss;
   struct stream *st;
 
-  if (!accepts(c, "text/event-stream"))
-    return send_error(c, 406, JSONRPC_INVALID_REQUEST,
+  if (!http_accepts(c, "text/event-stream"))
+    return http_send_error(c, 406, JSONRPC_INVALID_REQUEST,
                       "Not Acceptable: GET needs Accept: text/event-stream");
   if (sid == NULL)
-    return send_error(c, 400, JSONRPC_INVALID_REQUEST,
-                      "Bad Request: Mcp-Session-Id header is required");
+    return no_session(c);
   pthread_mutex_lock(&h->mu);
   ss = http_session_find(h, sid);
   if (ss == NULL) {
     pthread_mutex_unlock(&h->mu);
-    return send_error(c, 404, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 404, JSONRPC_INVALID_REQUEST,
                       "Session not found: initialize a new session");
   }
   /* One GET stream per session: a new one replaces the old, which may be
@@ -337,13 +362,12 @@ handle_delete(struct http_server *h, struct MHD_Connection *c)
   char shown[9];
 
   if (sid == NULL)
-    return send_error(c, 400, JSONRPC_INVALID_REQUEST,
-                      "Bad Request: Mcp-Session-Id header is required");
+    return no_session(c);
   pthread_mutex_lock(&h->mu);
   ss = http_session_find(h, sid);
   if (ss == NULL) {
     pthread_mutex_unlock(&h->mu);
-    return send_error(c, 404, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 404, JSONRPC_INVALID_REQUEST,
                       "Session not found");
   }
   memcpy(shown, ss->id, sizeof(shown) - 1);
@@ -351,7 +375,7 @@ handle_delete(struct http_server *h, struct MHD_Connection *c)
   http_session_end(h, ss, 404, "Session ended by the client");
   pthread_mutex_unlock(&h->mu);
   log_info("http: session %s... ended by the client", shown);
-  return send_empty(c, 204);
+  return http_send_empty(c, 204);
 }
 
 /* Every request's final call: the checks every endpoint shares, then the
@@ -365,40 +389,42 @@ route(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
                                                    "Origin");
   const char *pv = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                "MCP-Protocol-Version");
+  const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                "Mcp-Session-Id");
   int closing, sent;
 
   if (strcmp(url, "/healthz") == 0) {
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-      return send_empty(c, 405);
+      return http_send_empty(c, 405);
     return http_send_resp(c, 200, http_resp_text("{\"status\":\"ok\"}",
                                             "application/json"));
   }
   /* DNS rebinding: a page on a foreign name that resolves to 127.0.0.1
    * still sends its own name as Host. */
   if (host != NULL && !http_host_chars_ok(host))
-    return send_error(c, 400, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 400, JSONRPC_INVALID_REQUEST,
                       "Bad Request: malformed Host header");
   if (h->loopback &&
       (host == NULL || !http_loopback_authority(host, strlen(host))))
-    return send_error(c, 403, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 403, JSONRPC_INVALID_REQUEST,
                       "Forbidden: Host must be localhost, 127.0.0.1 or "
                       "[::1] on a loopback listener");
   if (origin != NULL && !http_origin_ok(h, origin))
-    return send_error(c, 403, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 403, JSONRPC_INVALID_REQUEST,
                       "Forbidden: Origin not allowed (see --allow-origin)");
   if (strcmp(url, PRM_PATH) == 0 || strcmp(url, PRM_PATH ENDPOINT) == 0) {
     if (h->token == NULL)
-      return send_error(c, 404, JSONRPC_INVALID_REQUEST, "Not Found");
+      return http_send_error(c, 404, JSONRPC_INVALID_REQUEST, "Not Found");
     return http_handle_prm(h, c);
   }
   if (strcmp(url, ENDPOINT) != 0)
-    return send_error(c, 404, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 404, JSONRPC_INVALID_REQUEST,
                       "Not Found: the MCP endpoint is " ENDPOINT);
   /* Tokens in URLs end up in logs and browser histories (RFC 6750 §2.3,
    * MCP authorization): refuse the request outright. */
   if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token")
       != NULL)
-    return send_error(c, 400, JSONRPC_INVALID_REQUEST,
+    return http_send_error(c, 400, JSONRPC_INVALID_REQUEST,
                       "Bad Request: access tokens are not accepted in the "
                       "query string; use the Authorization header");
   if (h->token != NULL && !http_bearer_ok(h, c, &sent))
@@ -407,14 +433,17 @@ route(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
   closing = h->closing;
   pthread_mutex_unlock(&h->mu);
   if (closing)
-    return send_error(c, 503, JSONRPC_INTERNAL_ERROR,
+    return http_send_error(c, 503, JSONRPC_INTERNAL_ERROR,
                       "the server is shutting down");
-  if (pv != NULL && !mcp_version_supported(pv)) {
+  /* A POST without a session may be a 2026-07-28 request, which answers
+   * an unknown version itself (-32022, with the versions it speaks). */
+  if (pv != NULL && !mcp_version_supported(pv) &&
+      (strcmp(method, "POST") != 0 || sid != NULL)) {
     char msg[200];
     snprintf(msg, sizeof(msg), "Bad Request: unsupported "
-             "MCP-Protocol-Version (supported: " MCP_LATEST_VERSION
-             ", 2025-06-18, 2025-03-26, 2024-11-05)");
-    return send_error(c, 400, JSONRPC_INVALID_REQUEST, msg);
+             "MCP-Protocol-Version (supported: " MCP_MODERN_VERSION ", "
+             MCP_LATEST_VERSION ", 2025-06-18, 2025-03-26, 2024-11-05)");
+    return http_send_error(c, 400, JSONRPC_INVALID_REQUEST, msg);
   }
   if (strcmp(method, "POST") == 0)
     return handle_post(h, c, cx);
@@ -464,7 +493,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     return MHD_YES;
   }
   if (cx->st != NULL)
-    return finish_json(h, c, cx, NULL);
+    return http_finish_json(h, c, cx, NULL);
   return route(h, c, cx, url, method);
 }
 
@@ -541,6 +570,7 @@ http_start(const struct http_config *cfg, struct err *e)
     log_add_secret(h->token);
   }
   log_set_sink(mcp_server_log_sink, NULL);
+  h->pool = pool_new(cfg->server.workers);
   h->d = MHD_start_daemon(
       flags, cfg->port, NULL, NULL, on_request, h,
       MHD_OPTION_SOCK_ADDR, sa,
@@ -643,6 +673,7 @@ http_stop(struct http_server *h, long drain_ms)
     mcp_server_free(ss->srv);
     free(ss);
   }
+  pool_free(h->pool);
   if (h->token != NULL) {
     memset(h->token, 0, h->tokenlen);
     free(h->token);

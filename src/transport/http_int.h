@@ -70,7 +70,6 @@ struct stream {
   struct MHD_Connection *conn;
   enum stream_kind kind;
   char key[128];               /* the request id's key (POST kinds) */
-  char tok[128];               /* the progress token's key, or "" */
   struct buf out;              /* SSE bytes not yet read, or the JSON body */
   size_t off;                  /* bytes of out already handed to MHD */
   unsigned status;             /* HTTP status of a JSON answer */
@@ -88,6 +87,10 @@ struct session {
   unsigned long long event_seq;/* last event id on the GET stream */
   int busy;                    /* threads using srv outside h->mu */
   int ended;
+  /* A 2026-07-28 request's session: one request, one stream, no id
+   * anyone can name; it ends with its stream, and ending it cancels the
+   * call (closing the stream is how such a client cancels). */
+  int ephemeral;
 };
 
 /* Per-request state, from the first access-handler call to completion. */
@@ -104,9 +107,10 @@ struct http_server {
   pthread_cond_t cv;           /* keeper wake-up; a stream was freed */
   pthread_t keeper;
   int keeper_started;
-  struct session *sessions;
+  struct session *sessions;    /* live sessions, ephemeral ones too */
   struct session *dead;
-  int nsessions;
+  int nsessions;               /* live sessions a client can name */
+  struct pool *pool;           /* the workers every session shares */
   long nstreams;               /* streams not yet freed */
   int closing;                 /* http_stop began: refuse requests */
   int stopping;                /* the keeper may exit once dead is empty */
@@ -121,6 +125,18 @@ struct http_server {
 
 /* ---- http.c ---- */
 
+struct jsonrpc_msg;
+
+/* 1 when the Accept header lists type. */
+int http_accepts(struct MHD_Connection *c, const char *type);
+/* An HTTP error whose body is a JSON-RPC error without an id. */
+enum MHD_Result http_send_error(struct MHD_Connection *c, unsigned status,
+                                int code, const char *msg);
+enum MHD_Result http_send_empty(struct MHD_Connection *c, unsigned status);
+/* Queues cx->st's JSON answer once it is done, or suspends again. */
+enum MHD_Result http_finish_json(struct http_server *h,
+                                 struct MHD_Connection *c, struct conn *cx,
+                                 const char *sid);
 /* A response with a copy of body and the given Content-Type (or none). */
 struct MHD_Response *http_resp_text(const char *body, const char *ctype);
 /* Queues r (destroying our reference); MHD_NO when r is NULL. */
@@ -152,6 +168,19 @@ void http_session_handle(struct http_server *h, struct session *ss,
                          const char *data, size_t len);
 /* The keeper thread: frees ended sessions, sends keep-alive comments. */
 void *http_keeper_main(void *arg);
+
+/* ---- http_modern.c: 2026-07-28 requests ---- */
+
+/* 1 when a POST without a session speaks 2026-07-28: its _meta names a
+ * version, its MCP-Protocol-Version header is not a legacy revision, or
+ * it has an Mcp-Method header.  Anything else is a legacy initialize, or
+ * a legacy client that lost its session. */
+int http_is_modern(struct MHD_Connection *c, const struct jsonrpc_msg *m);
+/* Checks the headers and the envelope, then runs the request on an
+ * ephemeral session and answers it as JSON or SSE. */
+enum MHD_Result http_post_modern(struct http_server *h,
+                                 struct MHD_Connection *c, struct conn *cx,
+                                 const struct jsonrpc_msg *m);
 
 /* ---- http_guard.c: who may talk to us ---- */
 

@@ -73,8 +73,15 @@ http_stream_destroy(struct stream *st)
 {
   struct http_server *h = st->h;
 
+  struct session *ss;
+
   pthread_mutex_lock(&h->mu);
+  ss = st->sess;
   http_stream_unlink(st);
+  /* A 2026-07-28 request's stream closed, answered or not: the session
+   * ends, and with it any call still running. */
+  if (ss != NULL && ss->ephemeral && !ss->ended)
+    http_session_end(h, ss, 503, "stream closed");
   h->nstreams--;
   pthread_cond_broadcast(&h->cv);
   pthread_mutex_unlock(&h->mu);
@@ -187,50 +194,31 @@ http_send_stream(struct MHD_Connection *c, struct stream *st, const char *sid)
 /* ---- sessions ----------------------------------------------------------- */
 
 /* The write callback of every session's server: routes one outgoing
- * message.  A response goes to the POST that carries its id; a progress
- * notification to the SSE stream of the request that asked for it;
- * everything else to the session's GET stream, or nowhere when none is
- * open.  Called with the server's output mutex (and maybe the log mutex)
- * held: it must not log. */
+ * message by the request it relates to.  A response goes to the POST
+ * that carries its id; a notification of a running request (progress,
+ * logs) to that request's SSE stream; everything else, and notifications
+ * of a request answered as plain JSON, to the session's GET stream, or
+ * nowhere when none is open.  Called with the server's output mutex (and
+ * maybe the log mutex) held: it must not log. */
 static void
-session_write(void *arg, const char *data, size_t len)
+session_write(void *arg, const char *data, size_t len,
+              const struct mcp_out *o)
 {
   struct session *ss = arg;
   struct http_server *h = ss->h;
-  json_t *m = json_loadb(data, len, 0, NULL);
-  const char *method;
-  char key[128] = "", tok[128] = "";
-  int response = 0, failed = 0;
   struct stream *st, *to = NULL;
-
-  if (m == NULL)
-    return;
-  method = json_string_value(json_object_get(m, "method"));
-  if (method == NULL) {
-    response = 1;
-    failed = json_object_get(m, "error") != NULL;
-    jsonrpc_id_key(json_object_get(m, "id"), key, sizeof(key));
-  } else if (strcmp(method, "notifications/progress") == 0) {
-    const json_t *t = json_object_get(json_object_get(m, "params"),
-                                      "progressToken");
-    if (t != NULL)
-      jsonrpc_id_key(t, tok, sizeof(tok));
-  }
-  json_decref(m);
 
   pthread_mutex_lock(&h->mu);
   if (ss->ended)
     goto out;
-  for (st = ss->streams; st != NULL && to == NULL; st = st->snext) {
-    if (st->done)
+  for (st = ss->streams; o->related != NULL && st != NULL && to == NULL;
+       st = st->snext) {
+    if (st->done || st->kind == ST_GET || strcmp(st->key, o->related) != 0)
       continue;
-    if (response && st->kind != ST_GET && strcmp(st->key, key) == 0)
-      to = st;
-    else if (!response && tok[0] != '\0' && st->kind == ST_POST_SSE &&
-             strcmp(st->tok, tok) == 0)
+    if (o->final || st->kind == ST_POST_SSE)
       to = st;
   }
-  if (to == NULL && !response) {
+  if (to == NULL && !o->final) {
     for (st = ss->streams; st != NULL && to == NULL; st = st->snext)
       if (st->kind == ST_GET && !st->done)
         to = st;
@@ -244,12 +232,12 @@ session_write(void *arg, const char *data, size_t len)
       buf_puts(&to->out, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
                          "{\"code\":-32603,\"message\":\"answer too large\"}}");
     }
-    to->failed = failed;
+    to->failed = o->error;
     to->done = 1;
     http_stream_wake(to);
   } else {
     stream_event(to, data, len);
-    if (response)
+    if (o->final)
       to->done = 1;
   }
 out:
@@ -268,6 +256,7 @@ http_session_new(struct http_server *h)
   sc.write = session_write;
   sc.write_arg = ss;
   sc.shared_log = 1;
+  sc.pool = h->pool;
   ss->srv = mcp_server_new(&sc);
   return ss;
 }
@@ -281,7 +270,7 @@ http_session_find(struct http_server *h, const char *id)
   if (n != 64)
     return NULL;
   for (struct session *ss = h->sessions; ss != NULL; ss = ss->next)
-    if (crypto_memeq(ss->id, id, 64))
+    if (!ss->ephemeral && crypto_memeq(ss->id, id, 64))
       return ss;
   return NULL;
 }
@@ -297,7 +286,8 @@ http_session_end(struct http_server *h, struct session *ss, unsigned status,
   for (pp = &h->sessions; *pp != NULL; pp = &(*pp)->next) {
     if (*pp == ss) {
       *pp = ss->next;
-      h->nsessions--;
+      if (!ss->ephemeral)
+        h->nsessions--;
       break;
     }
   }

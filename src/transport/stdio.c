@@ -32,10 +32,11 @@ write_all(int fd, const char *p, size_t n)
 }
 
 void
-stdio_write(void *arg, const char *data, size_t len)
+stdio_write(void *arg, const char *data, size_t len, const struct mcp_out *o)
 {
   int fd = *(int *)arg;
 
+  (void)o; /* one stream carries everything */
   /* One write per message when it fits, so a reader never sees half a
    * line even if it reads without buffering. */
   if (len < 65536) {

@@ -10,10 +10,13 @@
 
 #include <stddef.h>
 
+#include "mcp/server.h"
+
 struct mcp_server;
 
 /* An mcp_write_fn writing data and a newline to the fd in *(int *)arg. */
-void stdio_write(void *arg, const char *data, size_t len);
+void stdio_write(void *arg, const char *data, size_t len,
+                 const struct mcp_out *o);
 /* Reads messages from fd until end of file and hands each to s.  Returns
  * 0 at end of file, -1 on a read error. */
 int stdio_serve(struct mcp_server *s, int fd);

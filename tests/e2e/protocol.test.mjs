@@ -51,8 +51,11 @@ after(() => {
 
 test('a request before initialize is refused; 2024-11-05 is echoed', async () => {
   const s = spawnServer();
+  // Without initialize and without _meta it is a 2026-07-28 request
+  // missing its envelope: -32602, naming initialize as the other way.
   const { msg: early } = await s.call(1, 'tools/list', {});
-  assertError(early, -32600, 1);
+  assertError(early, -32602, 1);
+  assert.match(early.error.message, /initialize/);
   const { msg: ping } = await s.call(2, 'ping');
   assert.deepEqual(ping.result, {}, 'ping is allowed before initialize');
   const init = await s.initialize('2024-11-05');

@@ -27,12 +27,15 @@ static json_t *out[MAXOUT];
 static int nout;
 
 static void
-capture(void *arg, const char *data, size_t len)
+capture(void *arg, const char *data, size_t len, const struct mcp_out *o)
 {
   json_error_t e;
   json_t *j;
 
   (void)arg;
+  /* The routing facts match the message. */
+  if (o->final)
+    assert_non_null(o->related);
   assert_null(memchr(data, '\n', len)); /* one message per line */
   j = json_loadb(data, len, 0, &e);
   assert_non_null(j);
@@ -138,8 +141,14 @@ test_lifecycle(void **state)
   json_t *r;
 
   (void)state;
+  /* Before initialize, a request without _meta is a 2026-07-28 request
+   * missing its envelope; the message names both ways out. */
   send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}");
-  assert_int_equal(err_code(answer(9)), JSONRPC_INVALID_REQUEST);
+  r = answer(9);
+  assert_int_equal(err_code(r), JSONRPC_INVALID_PARAMS);
+  assert_non_null(strstr(json_string_value(json_object_get(
+                             json_object_get(r, "error"), "message")),
+                         "initialize"));
   send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\"}");
   assert_true(json_is_object(json_object_get(answer(8), "result")));
   initialize(s, "2099-01-01");
@@ -361,6 +370,47 @@ test_tools_call_errors(void **state)
   clear_out();
 }
 
+/* 2026-07-28 on one server: discover, envelope errors, an open listener
+ * freed at shutdown (ASan checks nothing leaks), routing facts. */
+static void
+test_modern(void **state)
+{
+  struct mcp_server *s = new_server();
+  json_t *r;
+  const char *meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
+                     "\"2026-07-28\",\"io.modelcontextprotocol/"
+                     "clientCapabilities\":{}}";
+  char msg[512];
+
+  (void)state;
+  snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+           "\"server/discover\",\"params\":{%s}}", meta);
+  send_str(s, msg);
+  r = json_object_get(answer(1), "result");
+  assert_string_equal(json_string_value(json_object_get(r, "resultType")),
+                      "complete");
+  assert_int_equal(json_array_size(json_object_get(r, "supportedVersions")),
+                   5);
+  send_str(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"server/discover\","
+              "\"params\":{\"_meta\":{\"io.modelcontextprotocol/"
+              "protocolVersion\":\"2026-07-28\"}}}");
+  assert_int_equal(err_code(answer(2)), JSONRPC_INVALID_PARAMS);
+  snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+           "\"ping\",\"params\":{%s}}", meta);
+  send_str(s, msg);
+  assert_int_equal(err_code(answer(3)), JSONRPC_METHOD_NOT_FOUND);
+  snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":"
+           "\"subscriptions/listen\",\"params\":{%s,\"notifications\":"
+           "{\"toolsListChanged\":true}}}", meta);
+  send_str(s, msg);
+  /* The same id again while the listener is open is refused. */
+  send_str(s, msg);
+  assert_int_equal(err_code(answer(4)), JSONRPC_INVALID_REQUEST);
+  mcp_server_shutdown(s, 100);
+  mcp_server_free(s);
+  clear_out();
+}
+
 int
 main(void)
 {
@@ -370,6 +420,7 @@ main(void)
     cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_tools_list_one_page),
     cmocka_unit_test(test_tools_call_errors),
+    cmocka_unit_test(test_modern),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
