@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs what igmcp needs to build and test, and does nothing when all of
 # it is present.  Debian packages come from apt-get; the JavaScript test tools
-# (the official MCP TypeScript SDK and the Inspector CLI) go into
-# tests/e2e/node_modules, which git ignores.
+# go into node_modules folders, which git ignores: the official MCP
+# TypeScript SDK and the Inspector CLI into tests/e2e, the official MCP
+# conformance suite and the Node 22 it needs (Debian's is 20) into
+# tests/conformance.
 #
 # Usage: scripts/deps.sh [--no-npm]
 set -eu
@@ -42,12 +44,15 @@ fi
 if [ "${1:-}" = "--no-npm" ]; then exit 0; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-e2e="$root/tests/e2e"
-stamp="$e2e/node_modules/.igmcp-deps"
-if [ -f "$e2e/package.json" ] && \
-   { [ ! -f "$stamp" ] || [ "$e2e/package.json" -nt "$stamp" ] ||
-     [ "$e2e/package-lock.json" -nt "$stamp" ]; }; then
-  echo "deps: installing JavaScript test tools into tests/e2e/node_modules" >&2
-  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >&2)
-  touch "$stamp"
-fi
+# npm ci again only when package.json or the lock changed since the stamp.
+for dir in "$root/tests/e2e" "$root/tests/conformance"; do
+  stamp="$dir/node_modules/.igmcp-deps"
+  if [ -f "$dir/package.json" ] && \
+     { [ ! -f "$stamp" ] || [ "$dir/package.json" -nt "$stamp" ] ||
+       [ "$dir/package-lock.json" -nt "$stamp" ]; }; then
+    echo "deps: installing JavaScript test tools into" \
+         "tests/$(basename "$dir")/node_modules" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$stamp"
+  fi
+done

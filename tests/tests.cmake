@@ -30,3 +30,12 @@ foreach(src ${SH_TESTS})
   set_tests_properties(cli_${name} PROPERTIES TIMEOUT 120
     ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# The official MCP conformance suite against serve --http, three runs each
+# with its baseline of expected failures (tests/conformance/run.sh; its
+# Node 22 and packages are in tests/conformance/node_modules).  About 5 s on
+# the normal build; the timeout leaves room for ASan on a loaded machine.
+add_test(NAME conformance
+  COMMAND sh ${CMAKE_SOURCE_DIR}/tests/conformance/run.sh)
+set_tests_properties(conformance PROPERTIES TIMEOUT 300
+  ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR};IGMCP_CONFORMANCE_DIR=${CMAKE_BINARY_DIR}/conformance")
