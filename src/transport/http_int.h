@@ -172,9 +172,9 @@ void *http_keeper_main(void *arg);
 /* ---- http_modern.c: 2026-07-28 requests ---- */
 
 /* 1 when a POST without a session speaks 2026-07-28: its _meta names a
- * version, its MCP-Protocol-Version header is not a legacy revision, or
- * it has an Mcp-Method header.  Anything else is a legacy initialize, or
- * a legacy client that lost its session. */
+ * version, or its MCP-Protocol-Version header is not a legacy revision,
+ * or it has no such header but an Mcp-Method one.  Anything else is a
+ * legacy initialize, or a legacy client that lost its session. */
 int http_is_modern(struct MHD_Connection *c, const struct jsonrpc_msg *m);
 /* Checks the headers and the envelope, then runs the request on an
  * ephemeral session and answers it as JSON or SSE. */

@@ -158,8 +158,8 @@ http_is_modern(struct MHD_Connection *c, const struct jsonrpc_msg *m)
       json_object_get(json_object_get(m->params, "_meta"),
                       MCP_META_VERSION) != NULL)
     return 1;
-  if (pv != NULL && !mcp_version_legacy(pv))
-    return 1;
+  if (pv != NULL)
+    return !mcp_version_legacy(pv);
   return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Method") !=
          NULL;
 }
