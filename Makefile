@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: MIT
 # A thin wrapper over CMake.  `make` builds build/igmcp; `make run` serves
-# the sandbox; `make test` builds a normal and a sanitizer (ASan + UBSan)
-# tree and runs every test in both, ctest's summary last.
+# the sandbox over HTTP on 127.0.0.1:8765 (PORT=N for another port) and
+# `make run-stdio` over stdio; `make test` builds a normal and a sanitizer
+# (ASan + UBSan) tree and runs every test in both, ctest's summary last.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-fast asan docs snapshots clean
+.PHONY: all deps build run run-stdio test test-fast asan docs snapshots clean
 
 all: build
 
@@ -23,8 +24,13 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DIGMCP_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# PORT comes from the command line or the environment; run.sh has the
+# default.
 run: build
-	@sh scripts/run.sh $(BUILD)/igmcp
+	@PORT="$(PORT)" sh scripts/run.sh $(BUILD)/igmcp http
+
+run-stdio: build
+	@sh scripts/run.sh $(BUILD)/igmcp stdio
 
 # Every test on the normal build, then every test again under ASan+UBSan.
 test: build asan

@@ -119,5 +119,33 @@ check "--read-only refuses a write tool and says why" '[ $rc -eq 2 ] && grep -q 
 run "$BIN" call ig_list_conversations '{}' >"$T/out" 2>"$T/err"; rc=$?
 check "call without a token exits 1 with one line" '[ $rc -eq 1 ] && grep -q "IG_ACCESS_TOKEN is not set" "$T/err"'
 
+# make run: scripts/run.sh names the URL, serves the sandbox over HTTP on
+# 127.0.0.1:$PORT, answers /healthz and stops on SIGINT (Ctrl-C) with 0.
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",
+  ()=>{console.log(s.address().port);s.close()})')
+# Not through run(): a function in the background is a subshell, and $!
+# would be that subshell rather than igmcp (run.sh execs it).
+env -u IG_ACCESS_TOKEN -u IG_GRAPH_URL PORT="$port" \
+  sh "$SRC/scripts/run.sh" "$BIN" >"$T/out" 2>"$T/err" &
+rpid=$!
+node -e 'const url=`http://127.0.0.1:${process.argv[1]}/healthz`;
+  const end=Date.now()+15000;
+  (async()=>{for(;;){try{const r=await fetch(url);
+    console.log(r.status,await r.text());return}catch(e){
+    if(Date.now()>end)throw e;await new Promise(f=>setTimeout(f,100))}}})()
+  .catch(e=>{console.log(String(e));process.exit(1)})' "$port" >"$T/health"
+check "run.sh answers /healthz" 'grep -q "^200 {\"status\":\"ok\"}$" "$T/health"'
+check "run.sh prints the MCP URL" \
+  "grep -q 'MCP endpoint: *http://127.0.0.1:$port/mcp' '$T/err'"
+# sh starts background jobs with SIGINT ignored; igmcp still takes it, as
+# it blocks the signal and waits for it with sigwait (Linux keeps a blocked
+# signal pending even when its action is to ignore it).
+kill -INT $rpid
+i=0
+while kill -0 $rpid 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $rpid 2>/dev/null
+wait $rpid; rc=$?
+check "run.sh stops on SIGINT with status 0" '[ $rc -eq 0 ]'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
