@@ -51,6 +51,7 @@ enum {
   OPT_ALLOW_ORIGIN,
   OPT_AUTH_TOKEN_FILE,
   OPT_AUTH_SERVER,
+  OPT_PUBLIC_URL,
 };
 
 #define MAX_ORIGINS 32
@@ -74,6 +75,7 @@ static const struct option common_opts[] = {
   { "allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN },
   { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
   { "auth-server", required_argument, NULL, OPT_AUTH_SERVER },
+  { "public-url", required_argument, NULL, OPT_PUBLIC_URL },
   { "seed", required_argument, NULL, OPT_SEED },
   { "json", no_argument, NULL, OPT_JSON },
   { "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -95,6 +97,7 @@ struct opts {
   int norigins;
   const char *auth_token_file;
   const char *auth_server;
+  const char *public_url;
 };
 
 void
@@ -148,6 +151,9 @@ cli_usage(FILE *out)
     "                       F (a file only its owner may read)\n"
     "  --auth-server URL    the OAuth authorization server named in the\n"
     "                       protected-resource metadata\n"
+    "  --public-url URL     the endpoint as clients reach it behind a proxy\n"
+    "                       (https://mcp.example.com/mcp): the resource and\n"
+    "                       metadata URLs name it instead of the Host header\n"
     "\n"
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
     "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION, IGMCP_TOOLSETS,\n"
@@ -234,6 +240,7 @@ parse_opts(int argc, char **argv, struct opts *o)
       break;
     case OPT_AUTH_TOKEN_FILE: o->auth_token_file = optarg; break;
     case OPT_AUTH_SERVER: o->auth_server = optarg; break;
+    case OPT_PUBLIC_URL: o->public_url = optarg; break;
     case OPT_SEED:
       if (number_opt("--seed", optarg, 0, 0x7fffffffL, &v) != 0)
         return 2;
@@ -393,6 +400,7 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   hc->norigins = o->norigins;
   hc->auth_token_file = o->auth_token_file;
   hc->auth_server = o->auth_server;
+  hc->public_url = o->public_url;
   h = http_start(hc, &e);
   if (h == NULL) {
     fprintf(stderr, "igmcp: %s\n", e.msg);
@@ -448,9 +456,9 @@ cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
   } else if (o.norigins > 0 || o.auth_token_file != NULL ||
-             o.auth_server != NULL) {
-    fprintf(stderr, "igmcp: --allow-origin, --auth-token-file and "
-            "--auth-server need --http\n");
+             o.auth_server != NULL || o.public_url != NULL) {
+    fprintf(stderr, "igmcp: --allow-origin, --auth-token-file, "
+            "--auth-server and --public-url need --http\n");
     config_free(&o.cfg);
     return 2;
   }

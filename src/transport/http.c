@@ -563,6 +563,8 @@ http_start(const struct http_config *cfg, struct err *e)
   }
   pthread_mutex_init(&h->mu, NULL);
   pthread_cond_init(&h->cv, NULL);
+  if (cfg->public_url != NULL && http_public_url(h, cfg->public_url, e) != 0)
+    goto fail;
   if (cfg->auth_token_file != NULL) {
     if (http_read_token_file(cfg->auth_token_file, &h->token, e) != 0)
       goto fail;

@@ -27,6 +27,10 @@ struct http_config {
   int norigins;
   const char *auth_token_file;  /* NULL: no bearer authentication */
   const char *auth_server;      /* authorization_servers[0] in the PRM */
+  /* The endpoint's URL as clients reach it (a TLS proxy in front):
+   * "http[s]://authority" with an optional "/mcp".  NULL: URLs we send
+   * are built from the Host header. */
+  const char *public_url;
 };
 
 struct http_server;

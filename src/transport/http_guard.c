@@ -99,27 +99,65 @@ http_origin_ok(const struct http_server *h, const char *o)
   return 0;
 }
 
-/* The authority to put in URLs we send: the validated Host header, or the
- * bound address. */
-static const char *
-authority(const struct http_server *h, struct MHD_Connection *c)
+/* scheme://authority for URLs we send: --public-url's, or http:// with
+ * the validated Host header, or with the bound address. */
+static void
+base_url(const struct http_server *h, struct MHD_Connection *c, char *out,
+         size_t outlen)
 {
   const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 
-  return host != NULL && http_host_chars_ok(host) ? host : h->hostport;
+  if (h->public_base[0] != '\0')
+    snprintf(out, outlen, "%s", h->public_base);
+  else
+    snprintf(out, outlen, "http://%s",
+             host != NULL && http_host_chars_ok(host) ? host : h->hostport);
+}
+
+int
+http_public_url(struct http_server *h, const char *url, struct err *e)
+{
+  size_t skip = strncmp(url, "https://", 8) == 0  ? 8
+                : strncmp(url, "http://", 7) == 0 ? 7
+                                                  : 0;
+  const char *slash;
+  char auth[160];
+  size_t n;
+
+  if (skip == 0)
+    goto bad;
+  slash = strchr(url + skip, '/');
+  n = slash != NULL ? (size_t)(slash - url - skip) : strlen(url + skip);
+  if (n == 0 || n >= sizeof(auth) ||
+      (slash != NULL && strcmp(slash, ENDPOINT) != 0))
+    goto bad;
+  memcpy(auth, url + skip, n);
+  auth[n] = '\0';
+  if (!http_host_chars_ok(auth))
+    goto bad;
+  for (size_t i = 0; i < n; i++)
+    auth[i] = (char)tolower((unsigned char)auth[i]);
+  snprintf(h->public_base, sizeof(h->public_base), "%.*s%s", (int)skip, url,
+           auth);
+  return 0;
+bad:
+  err_set(e, ERR_CONFIG, "--public-url: expected http[s]://HOST[:PORT] or "
+          "http[s]://HOST[:PORT]" ENDPOINT " (the proxy forwards that path "
+          "and " PRM_PATH " to igmcp unchanged)");
+  return -1;
 }
 
 /* RFC 9728 protected resource metadata for the /mcp resource. */
 enum MHD_Result
 http_handle_prm(struct http_server *h, struct MHD_Connection *c)
 {
-  char resource[320];
+  char base[240], resource[320];
   json_t *doc;
   char *text;
   enum MHD_Result ret;
 
-  snprintf(resource, sizeof(resource), "http://%s" ENDPOINT,
-           authority(h, c));
+  base_url(h, c, base, sizeof(base));
+  snprintf(resource, sizeof(resource), "%s" ENDPOINT, base);
   doc = json_pack("{s:s, s:[s], s:s}", "resource", resource,
                   "bearer_methods_supported", "header", "resource_name",
                   "igmcp");
@@ -162,15 +200,15 @@ enum MHD_Result
 http_send_unauthorized(struct http_server *h, struct MHD_Connection *c,
                        int sent)
 {
-  char hdr[400];
+  char hdr[400], base[240];
   struct MHD_Response *r = http_resp_text(
            "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,"
            "\"message\":\"Unauthorized: send Authorization: Bearer <token>\"}}",
            "application/json");
 
-  snprintf(hdr, sizeof(hdr),
-           "Bearer %sresource_metadata=\"http://%s" PRM_PATH "\"",
-           sent ? "error=\"invalid_token\", " : "", authority(h, c));
+  base_url(h, c, base, sizeof(base));
+  snprintf(hdr, sizeof(hdr), "Bearer %sresource_metadata=\"%s" PRM_PATH "\"",
+           sent ? "error=\"invalid_token\", " : "", base);
   if (r != NULL)
     MHD_add_response_header(r, "WWW-Authenticate", hdr);
   return http_send_resp(c, 401, r);

@@ -120,6 +120,7 @@ struct http_server {
   long ping_ms;
   uint16_t port;
   char hostport[80];           /* addr:port as a URL authority */
+  char public_base[200];       /* --public-url's scheme://authority, or "" */
   char url[112];
 };
 
@@ -201,6 +202,9 @@ int http_bearer_ok(const struct http_server *h, struct MHD_Connection *c,
 /* 401 with WWW-Authenticate pointing at the metadata. */
 enum MHD_Result http_send_unauthorized(struct http_server *h,
                                        struct MHD_Connection *c, int sent);
+/* Checks --public-url and keeps its scheme://authority in
+ * h->public_base. */
+int http_public_url(struct http_server *h, const char *url, struct err *e);
 /* Reads --auth-token-file (0600, visible ASCII, >= 16 characters). */
 int http_read_token_file(const char *path, char **out, struct err *e);
 
