@@ -636,7 +636,12 @@ http_stop(struct http_server *h, long drain_ms)
   }
   pthread_mutex_lock(&h->mu);
   h->closing = 1;
-  snap = xcalloc((size_t)h->nsessions + 1, sizeof(*snap));
+  /* Ephemeral (2026-07-28) sessions are in the list but not counted in
+   * nsessions. */
+  for (ss = h->sessions; ss != NULL; ss = ss->next)
+    n++;
+  snap = xcalloc((size_t)n + 1, sizeof(*snap));
+  n = 0;
   for (ss = h->sessions; ss != NULL; ss = ss->next) {
     ss->busy++;
     snap[n++] = ss;
