@@ -109,6 +109,23 @@ finish_json(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
   return http_send_resp(c, status, r);
 }
 
+/* 503 for an initialize that finds every session in use. */
+static enum MHD_Result
+send_full(struct MHD_Connection *c)
+{
+  json_t *e = jsonrpc_error(NULL, JSONRPC_INTERNAL_ERROR, "Too many "
+                            "sessions in use (see --max-sessions); retry "
+                            "later", NULL);
+  char *text = jsonrpc_dump(e);
+  struct MHD_Response *r = http_resp_text(text, "application/json");
+
+  json_decref(e);
+  free(text);
+  if (r != NULL)
+    MHD_add_response_header(r, "Retry-After", FULL_RETRY_AFTER);
+  return http_send_resp(c, 503, r);
+}
+
 /* initialize without a session: a new session, kept only when the
  * initialize succeeded. */
 static enum MHD_Result
@@ -120,6 +137,8 @@ post_initialize(struct http_server *h, struct MHD_Connection *c,
   enum MHD_Result ret;
   int ok;
 
+  if (http_session_admit(h) != 0)
+    return send_full(c);
   ss = http_session_new(h); /* starts threads: not under h->mu */
   pthread_mutex_lock(&h->mu);
   st = http_stream_new(h, ss, c, ST_JSON);
@@ -294,8 +313,12 @@ handle_get(struct http_server *h, struct MHD_Connection *c)
 {
   const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                 "Mcp-Session-Id");
+  const char *lei = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                "Last-Event-ID");
+  unsigned long long after = 0, lost;
   struct session *ss;
   struct stream *st;
+  char shown[9];
 
   if (!accepts(c, "text/event-stream"))
     return send_error(c, 406, JSONRPC_INVALID_REQUEST,
@@ -310,6 +333,16 @@ handle_get(struct http_server *h, struct MHD_Connection *c)
     return send_error(c, 404, JSONRPC_INVALID_REQUEST,
                       "Session not found: initialize a new session");
   }
+  /* Last-Event-ID resumes the GET stream: only ids it issued are valid
+   * (POST streams carry none). */
+  if (lei != NULL && lei[0] == '\0')
+    lei = NULL; /* an empty id is no id (as EventSource would send) */
+  if (lei != NULL && http_replay_parse(ss, lei, &after) != 0) {
+    pthread_mutex_unlock(&h->mu);
+    return send_error(c, 400, JSONRPC_INVALID_REQUEST,
+                      "Bad Request: Last-Event-ID is not an event id of "
+                      "this session's GET stream; reconnect without it");
+  }
   /* One GET stream per session: a new one replaces the old, which may be
    * a dead connection the client has given up on. */
   for (st = ss->streams; st != NULL;) {
@@ -322,9 +355,15 @@ handle_get(struct http_server *h, struct MHD_Connection *c)
     st = next;
   }
   st = http_stream_new(h, ss, c, ST_GET);
-  /* A first comment, so headers and a first chunk leave at once. */
+  /* A first comment, so headers and a first chunk leave at once; then
+   * what the client missed, before anything new (both under h->mu). */
   buf_puts(&st->out, ": stream open\n\n");
+  lost = http_replay_open(ss, st, lei != NULL, after);
+  snprintf(shown, sizeof(shown), "%.8s", ss->id);
   pthread_mutex_unlock(&h->mu);
+  if (lost > 0)
+    log_info("http: session %s... resumed its GET stream after event %llu; "
+             "%llu events were no longer kept", shown, after, lost);
   return http_send_stream(c, st, NULL);
 }
 
@@ -354,6 +393,24 @@ handle_delete(struct http_server *h, struct MHD_Connection *c)
   return send_empty(c, 204);
 }
 
+/* /healthz: no checks, and the counts an operator or a test watches. */
+static enum MHD_Result
+handle_healthz(struct http_server *h, struct MHD_Connection *c)
+{
+  char body[96];
+  int nsessions;
+  long nstreams;
+
+  pthread_mutex_lock(&h->mu);
+  nsessions = h->nsessions;
+  nstreams = h->nstreams;
+  pthread_mutex_unlock(&h->mu);
+  snprintf(body, sizeof(body),
+           "{\"status\":\"ok\",\"sessions\":%d,\"streams\":%ld}",
+           nsessions, nstreams);
+  return http_send_resp(c, 200, http_resp_text(body, "application/json"));
+}
+
 /* Every request's final call: the checks every endpoint shares, then the
  * endpoint. */
 static enum MHD_Result
@@ -370,8 +427,7 @@ route(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
   if (strcmp(url, "/healthz") == 0) {
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
       return send_empty(c, 405);
-    return http_send_resp(c, 200, http_resp_text("{\"status\":\"ok\"}",
-                                            "application/json"));
+    return handle_healthz(h, c);
   }
   /* DNS rebinding: a page on a foreign name that resolves to 127.0.0.1
    * still sends its own name as Host. */
@@ -488,6 +544,20 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* A number in [lo, hi] from the environment (test knobs), or dflt. */
+static long
+env_ms(const char *name, long lo, long hi, long dflt)
+{
+  const char *s = getenv(name);
+  char *end;
+  long v;
+
+  if (s == NULL)
+    return dflt;
+  v = strtol(s, &end, 10);
+  return end != s && *end == '\0' && v >= lo && v <= hi ? v : dflt;
+}
+
 struct http_server *
 http_start(const struct http_config *cfg, struct err *e)
 {
@@ -499,7 +569,7 @@ http_start(const struct http_config *cfg, struct err *e)
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                    MHD_ALLOW_SUSPEND_RESUME;
   const union MHD_DaemonInfo *info;
-  const char *ping = getenv("IGMCP_HTTP_PING_MS");
+  long idle_s;
   int v6 = 0;
 
   memset(&sa4, 0, sizeof(sa4));
@@ -525,13 +595,12 @@ http_start(const struct http_config *cfg, struct err *e)
   h->loopback = v6 ? IN6_IS_ADDR_LOOPBACK(&sa6.sin6_addr)
                    : (ntohl(sa4.sin_addr.s_addr) >> 24) == 127;
   /* IGMCP_HTTP_PING_MS: the keep-alive interval, for tests. */
-  h->ping_ms = PING_MS_DEFAULT;
-  if (ping != NULL) {
-    char *end;
-    long v = strtol(ping, &end, 10);
-    if (*end == '\0' && v >= 50 && v <= 3600000L)
-      h->ping_ms = v;
-  }
+  h->ping_ms = env_ms("IGMCP_HTTP_PING_MS", 50, 3600000L, PING_MS_DEFAULT);
+  idle_s = cfg->idle_timeout != 0 ? cfg->idle_timeout
+                                  : HTTP_IDLE_TIMEOUT_DEFAULT;
+  h->idle_ms = idle_s > 0 ? (int64_t)idle_s * 1000 : 0;
+  h->max_sessions = cfg->max_sessions > 0 ? cfg->max_sessions
+                                          : HTTP_MAX_SESSIONS_DEFAULT;
   pthread_mutex_init(&h->mu, NULL);
   pthread_cond_init(&h->cv, NULL);
   if (cfg->auth_token_file != NULL) {
@@ -563,6 +632,8 @@ http_start(const struct http_config *cfg, struct err *e)
     goto fail;
   }
   h->keeper_started = 1;
+  log_debug("http: %d sessions at most, idle timeout %lld ms",
+            h->max_sessions, (long long)h->idle_ms);
   if (!h->loopback && h->token == NULL)
     log_warnx("http: listening on %s without --auth-token-file: anyone "
               "who can reach it can act on the account", h->hostport);
@@ -640,8 +711,7 @@ http_stop(struct http_server *h, long drain_ms)
   while (h->dead != NULL) {
     ss = h->dead;
     h->dead = ss->next;
-    mcp_server_free(ss->srv);
-    free(ss);
+    http_session_free(ss);
   }
   if (h->token != NULL) {
     memset(h->token, 0, h->tokenlen);

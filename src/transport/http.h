@@ -27,7 +27,14 @@ struct http_config {
   int norigins;
   const char *auth_token_file;  /* NULL: no bearer authentication */
   const char *auth_server;      /* authorization_servers[0] in the PRM */
+  int max_sessions;             /* 0: HTTP_MAX_SESSIONS_DEFAULT */
+  /* Seconds without a request or an open stream after which a session
+   * ends; 0: HTTP_IDLE_TIMEOUT_DEFAULT, negative: never. */
+  long idle_timeout;
 };
+
+#define HTTP_MAX_SESSIONS_DEFAULT 256
+#define HTTP_IDLE_TIMEOUT_DEFAULT 1800L
 
 struct http_server;
 
