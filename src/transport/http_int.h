@@ -65,6 +65,9 @@
  * no more than REPLAY_BYTES of message text, whichever is reached first. */
 #define REPLAY_EVENTS 256
 #define REPLAY_BYTES (1024u * 1024)
+/* File descriptors kept for everything but the daemon's connections (the
+ * sandbox, libcurl, SQLite, epoll, pipes, logs). */
+#define FD_RESERVE 256
 /* Seconds a client refused for a full session table is told to wait. */
 #define FULL_RETRY_AFTER "10"
 
@@ -134,6 +137,7 @@ struct http_server {
   long ping_ms;
   int max_sessions;
   int64_t idle_ms;             /* 0: sessions never expire */
+  unsigned conn_limit;         /* MHD_OPTION_CONNECTION_LIMIT */
   uint16_t port;
   char hostport[80];           /* addr:port as a URL authority */
   char url[112];
