@@ -271,8 +271,10 @@ test('HTTP: SIGTERM with listen streams and a slow call open: exit 0, nothing le
     });
     assert.equal(res.status, 200);
   }
+  await H.admin.clearRequests();
   await H.admin.fault({ kind: 'delay', ms: 800, count: 1 });
   const slow = post('tools/call', { name: 'ig_get_account', arguments: {}, _meta: META });
+  // The sandbox logs a request as it arrives; the delay holds its answer.
   await waitFor(async () => (await H.admin.requests()).length > 0, { what: 'the slow Graph request' });
   const exit = await H.close();
   assert.deepEqual(exit, { code: 0, signal: null });
