@@ -170,12 +170,20 @@ test_echo_and_delete(void **state)
       "{\"sender\":{\"id\":\"" ACC "\"},\"recipient\":{\"id\":\"" USER "\"},"
       "\"timestamp\":1714000001999,\"message\":{\"mid\":\"" MID2 "\","
       "\"text\":\"Thanks!\",\"is_echo\":true}}," IN(1714000002001,
-      "\"message\":{\"mid\":\"" MID1 "\",\"is_deleted\":true}"))));
+      "\"message\":{\"mid\":\"" MID1 "\",\"is_deleted\":true}") ","
+      /* An echo whose sender is not entry.id (a Page-scoped sender). */
+      "{\"sender\":{\"id\":\"1122\"},\"recipient\":{\"id\":\"" USER "\"},"
+      "\"timestamp\":1714000002002,\"message\":{\"mid\":\"e2\","
+      "\"is_echo\":true}},"
+      /* We edit our own message: the other party is the recipient. */
+      "{\"sender\":{\"id\":\"" ACC "\"},\"recipient\":{\"id\":\"" USER "\"},"
+      "\"timestamp\":1714000002003,\"message_edit\":{\"mid\":\"e2\","
+      "\"text\":\"Thanks!!\",\"num_edit\":1}}")));
   json_t *in = parse(ENV(MSGS(1, IN(2, "\"message\":{\"mid\":\"" MID2
                                        "\"}"))));
 
   (void)state;
-  assert_int_equal(json_array_size(evs), 2);
+  assert_int_equal(json_array_size(evs), 4);
   assert_string_equal(str(evs, 0, "kind"), "echo");
   assert_string_equal(str(evs, 0, "user_id"), USER);
   assert_string_equal(str(evs, 0, "account_id"), ACC);
@@ -186,6 +194,10 @@ test_echo_and_delete(void **state)
   assert_string_equal(str(evs, 1, "key"), "delete:" MID1);
   assert_string_equal(str(evs, 1, "user_id"), USER);
   assert_string_equal(str(evs, 1, "mid"), MID1);
+  assert_string_equal(str(evs, 2, "kind"), "echo");
+  assert_string_equal(str(evs, 2, "user_id"), USER);
+  assert_string_equal(str(evs, 3, "kind"), "edit");
+  assert_string_equal(str(evs, 3, "user_id"), USER);
   json_decref(evs);
   json_decref(in);
 }
