@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* crypto.c: HMAC, constant-time compare and random ids over libcrypto. */
+/* crypto.c: HMAC, SHA-256, constant-time compare and random ids over
+ * libcrypto. */
 #include "crypto.h"
 
 #include <openssl/crypto.h>
@@ -27,6 +28,19 @@ crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
   unsigned int mdlen = 0;
 
   if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, md, &mdlen) == NULL ||
+      mdlen != 32)
+    return -1;
+  tohex(md, 32, out);
+  return 0;
+}
+
+int
+crypto_sha256_hex(const void *msg, size_t msglen, char out[65])
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+
+  if (EVP_Digest(msg, msglen, md, &mdlen, EVP_sha256(), NULL) != 1 ||
       mdlen != 32)
     return -1;
   tohex(md, 32, out);
