@@ -52,6 +52,8 @@ enum {
   OPT_AUTH_TOKEN_FILE,
   OPT_AUTH_SERVER,
   OPT_PUBLIC_URL,
+  OPT_MAX_SESSIONS,
+  OPT_IDLE_TIMEOUT,
 };
 
 #define MAX_ORIGINS 32
@@ -76,6 +78,8 @@ static const struct option common_opts[] = {
   { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
   { "auth-server", required_argument, NULL, OPT_AUTH_SERVER },
   { "public-url", required_argument, NULL, OPT_PUBLIC_URL },
+  { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+  { "session-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
   { "seed", required_argument, NULL, OPT_SEED },
   { "json", no_argument, NULL, OPT_JSON },
   { "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -98,6 +102,8 @@ struct opts {
   const char *auth_token_file;
   const char *auth_server;
   const char *public_url;
+  long max_sessions;            /* 0: the default */
+  long idle_timeout;            /* seconds; 0: never; -1: the default */
 };
 
 void
@@ -154,6 +160,12 @@ cli_usage(FILE *out)
     "  --public-url URL     the endpoint as clients reach it behind a proxy\n"
     "                       (https://mcp.example.com/mcp): the resource and\n"
     "                       metadata URLs name it instead of the Host header\n"
+    "  --max-sessions N     live sessions at most (default: 256); when\n"
+    "                       full, a new one evicts the least recently\n"
+    "                       used idle session, or gets 503 if none is idle\n"
+    "  --session-idle-timeout S\n"
+    "                       end sessions with no request and no open\n"
+    "                       stream for S seconds (default: 1800; 0: never)\n"
     "\n"
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
     "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION, IGMCP_TOOLSETS,\n"
@@ -199,6 +211,7 @@ parse_opts(int argc, char **argv, struct opts *o)
   long v;
 
   memset(o, 0, sizeof(*o));
+  o->idle_timeout = -1;
   config_from_env(&o->cfg);
   optind = 1;
   while ((ch = getopt_long(argc, argv, "svh", common_opts, NULL)) != -1) {
@@ -241,6 +254,16 @@ parse_opts(int argc, char **argv, struct opts *o)
     case OPT_AUTH_TOKEN_FILE: o->auth_token_file = optarg; break;
     case OPT_AUTH_SERVER: o->auth_server = optarg; break;
     case OPT_PUBLIC_URL: o->public_url = optarg; break;
+    case OPT_MAX_SESSIONS:
+      if (number_opt("--max-sessions", optarg, 1, 100000, &v) != 0)
+        return 2;
+      o->max_sessions = v;
+      break;
+    case OPT_IDLE_TIMEOUT:
+      if (number_opt("--session-idle-timeout", optarg, 0, 2592000L, &v) != 0)
+        return 2;
+      o->idle_timeout = v;
+      break;
     case OPT_SEED:
       if (number_opt("--seed", optarg, 0, 0x7fffffffL, &v) != 0)
         return 2;
@@ -401,6 +424,10 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   hc->auth_token_file = o->auth_token_file;
   hc->auth_server = o->auth_server;
   hc->public_url = o->public_url;
+  hc->max_sessions = (int)o->max_sessions;
+  /* The CLI's 0 (never) is the config's negative; its -1 (unset) is 0. */
+  hc->idle_timeout = o->idle_timeout < 0 ? 0
+                     : o->idle_timeout == 0 ? -1 : o->idle_timeout;
   h = http_start(hc, &e);
   if (h == NULL) {
     fprintf(stderr, "igmcp: %s\n", e.msg);
@@ -456,9 +483,11 @@ cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
   } else if (o.norigins > 0 || o.auth_token_file != NULL ||
-             o.auth_server != NULL || o.public_url != NULL) {
+             o.auth_server != NULL || o.public_url != NULL ||
+             o.max_sessions != 0 || o.idle_timeout >= 0) {
     fprintf(stderr, "igmcp: --allow-origin, --auth-token-file, "
-            "--auth-server and --public-url need --http\n");
+            "--auth-server, --public-url, --max-sessions and "
+            "--session-idle-timeout need --http\n");
     config_free(&o.cfg);
     return 2;
   }

@@ -31,7 +31,14 @@ struct http_config {
    * "http[s]://authority" with an optional "/mcp".  NULL: URLs we send
    * are built from the Host header. */
   const char *public_url;
+  int max_sessions;             /* 0: HTTP_MAX_SESSIONS_DEFAULT */
+  /* Seconds without a request or an open stream after which a session
+   * ends; 0: HTTP_IDLE_TIMEOUT_DEFAULT, negative: never. */
+  long idle_timeout;
 };
+
+#define HTTP_MAX_SESSIONS_DEFAULT 256
+#define HTTP_IDLE_TIMEOUT_DEFAULT 1800L
 
 struct http_server;
 

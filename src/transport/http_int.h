@@ -29,6 +29,13 @@
  * server's output mutex and maybe the log mutex held, and takes h->mu), so
  * the lock order is: log, server out_mu, h->mu, MHD's internal locks.
  *
+ * Limits: at most max_sessions live sessions (a new one evicts the least
+ * recently used idle session, or gets 503 when none is idle); the keeper
+ * ends sessions idle longer than idle_ms (idle: no stream and no request
+ * since last_active).  The GET stream's events are numbered per session
+ * and kept in a bounded replay ring (struct replay, http_session.c), so a
+ * GET with Last-Event-ID resumes where the client's last stream broke.
+ *
  * The two libmicrohttpd traps (../shared DEPS.md §4): a connection is
  * suspended only by the access handler or the content reader, and always
  * resumed by whoever clears st->suspended; the reader never returns 0
@@ -54,6 +61,15 @@
 #define STREAM_BACKLOG_MAX (16u * 1024 * 1024)
 #define PING_MS_DEFAULT 15000L
 #define STOP_WAIT_MS 5000L
+/* The GET stream's replay ring keeps the last REPLAY_EVENTS events, and
+ * no more than REPLAY_BYTES of message text, whichever is reached first. */
+#define REPLAY_EVENTS 256
+#define REPLAY_BYTES (1024u * 1024)
+/* File descriptors kept for everything but the daemon's connections (the
+ * sandbox, libcurl, SQLite, epoll, pipes, logs). */
+#define FD_RESERVE 256
+/* Seconds a client refused for a full session table is told to wait. */
+#define FULL_RETRY_AFTER "10"
 
 enum stream_kind {
   ST_JSON,     /* a POST answered with one application/json body */
@@ -62,6 +78,7 @@ enum stream_kind {
 };
 
 struct session;
+struct replay;
 
 struct stream {
   struct stream *snext;        /* in its session's list */
@@ -85,6 +102,10 @@ struct session {
   struct mcp_server *srv;
   struct stream *streams;
   unsigned long long event_seq;/* last event id on the GET stream */
+  struct replay *replay;       /* GET events for Last-Event-ID; NULL
+                                  until the session's first GET */
+  int64_t last_active;         /* clock_mono_ms of the last request, or
+                                  of the last stream's end */
   int busy;                    /* threads using srv outside h->mu */
   int ended;
   /* A 2026-07-28 request's session: one request, one stream, no id
@@ -118,6 +139,9 @@ struct http_server {
   char *token;                 /* the bearer token, or NULL */
   size_t tokenlen;
   long ping_ms;
+  int max_sessions;
+  int64_t idle_ms;             /* 0: sessions never expire */
+  unsigned conn_limit;         /* MHD_OPTION_CONNECTION_LIMIT */
   uint16_t port;
   char hostport[80];           /* addr:port as a URL authority */
   char public_base[200];       /* --public-url's scheme://authority, or "" */
@@ -164,6 +188,21 @@ struct session *http_session_find(struct http_server *h, const char *id);
 /* Ends a session: its streams get status and why; the keeper frees it. */
 void http_session_end(struct http_server *h, struct session *ss,
                       unsigned status, const char *why);
+/* Frees an ended session that no thread uses any more. */
+void http_session_free(struct session *ss);
+/* Makes room for one more session: 0 when there is (maybe after evicting
+ * the least recently used idle session), -1 when every session is in use.
+ * Takes h->mu; runs on the daemon thread, the only one adding sessions. */
+int http_session_admit(struct http_server *h);
+/* Parses a Last-Event-ID header (under h->mu): 0 and *after when it names
+ * an event of ss's GET stream, -1 otherwise. */
+int http_replay_parse(const struct session *ss, const char *hdr,
+                      unsigned long long *after);
+/* Starts keeping ss's GET events and, when resume is set, queues on st
+ * the kept events after the id after (under h->mu).  Returns how many of
+ * those events are no longer kept. */
+unsigned long long http_replay_open(struct session *ss, struct stream *st,
+                                    int resume, unsigned long long after);
 /* Hands one message to the session's mcp_server. */
 void http_session_handle(struct http_server *h, struct session *ss,
                          const char *data, size_t len);

@@ -2,18 +2,23 @@
 /*
  * http_session.c: HTTP sessions and their streams: each session's own
  * mcp_server, the routing of its outgoing messages to the waiting POST or
- * the GET stream, the SSE reader with suspend/resume, and the keeper
- * thread that frees ended sessions and sends keep-alives.
+ * the GET stream, the GET stream's replay ring (Last-Event-ID), the SSE
+ * reader with suspend/resume, the session limits (--max-sessions, idle
+ * expiry), and the keeper thread that frees ended sessions, expires idle
+ * ones and sends keep-alives.
  */
 #include "transport/http_int.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/crypto.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
 
@@ -53,6 +58,7 @@ http_stream_unlink(struct stream *st)
       break;
     }
   }
+  st->sess->last_active = clock_mono_ms(); /* the idle timer starts here */
   st->sess = NULL;
   st->snext = NULL;
 }
@@ -105,6 +111,147 @@ stream_event(struct stream *st, const char *data, size_t len)
   if (rc != 0)
     st->done = 1;
   http_stream_wake(st);
+}
+
+/* ---- the GET stream's replay ring -------------------------------------- */
+
+/* One kept event: its id and a copy of its message. */
+struct replay_event {
+  unsigned long long id;
+  char *data;
+  size_t len;
+};
+
+/* The last GET events of a session, oldest first from ev[first], with
+ * consecutive ids; every id up to lost has been dropped. */
+struct replay {
+  struct replay_event ev[REPLAY_EVENTS];
+  int first;
+  int n;
+  size_t bytes;                /* message bytes kept */
+  unsigned long long lost;     /* newest id no longer kept; 0: none */
+};
+
+static void
+replay_drop_oldest(struct replay *r)
+{
+  struct replay_event *e = &r->ev[r->first];
+
+  r->lost = e->id;
+  r->bytes -= e->len;
+  free(e->data);
+  e->data = NULL;
+  r->first = (r->first + 1) % REPLAY_EVENTS;
+  r->n--;
+}
+
+/* Keeps a copy of event id, dropping the oldest events past the bounds.
+ * An event larger than the whole ring is not kept (nor anything before
+ * it: ids stay consecutive). */
+static void
+replay_keep(struct replay *r, unsigned long long id, const char *data,
+            size_t len)
+{
+  struct replay_event *e;
+
+  while (r->n > 0 && (r->n == REPLAY_EVENTS || len > REPLAY_BYTES ||
+                      r->bytes + len > REPLAY_BYTES))
+    replay_drop_oldest(r);
+  if (len > REPLAY_BYTES) {
+    r->lost = id;
+    return;
+  }
+  e = &r->ev[(r->first + r->n) % REPLAY_EVENTS];
+  e->id = id;
+  e->data = xmalloc(len);
+  memcpy(e->data, data, len);
+  e->len = len;
+  r->bytes += len;
+  r->n++;
+}
+
+static void
+replay_free(struct replay *r)
+{
+  if (r == NULL)
+    return;
+  while (r->n > 0)
+    replay_drop_oldest(r);
+  free(r);
+}
+
+/* A message for the session's GET stream (under h->mu).  Once the session
+ * has had a GET stream, every such message gets the next event id and is
+ * kept for replay, whether a stream is open (to) or not, so a client
+ * whose stream broke can resume with Last-Event-ID.  Before that, with
+ * nobody to resume, a message without a stream is dropped, as the
+ * specification allows. */
+static void
+get_event(struct session *ss, struct stream *to, const char *data,
+          size_t len)
+{
+  if (to != NULL)
+    stream_event(to, data, len); /* writes "id: ++event_seq" */
+  else if (ss->replay != NULL)
+    ss->event_seq++;
+  else
+    return;
+  if (ss->replay != NULL)
+    replay_keep(ss->replay, ss->event_seq, data, len);
+}
+
+int
+http_replay_parse(const struct session *ss, const char *hdr,
+                  unsigned long long *after)
+{
+  unsigned long long v = 0;
+
+  /* Our ids are decimal numbers from 1 to event_seq, without leading
+   * zeros; anything else was not issued by this session. */
+  if (hdr[0] < '1' || hdr[0] > '9')
+    return -1;
+  for (const char *p = hdr; *p != '\0'; p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (d > 9 || v > (ULLONG_MAX - d) / 10)
+      return -1;
+    v = v * 10 + d;
+  }
+  if (v > ss->event_seq)
+    return -1;
+  *after = v;
+  return 0;
+}
+
+unsigned long long
+http_replay_open(struct session *ss, struct stream *st, int resume,
+                 unsigned long long after)
+{
+  struct replay *r;
+  unsigned long long lost = 0;
+
+  if (ss->replay == NULL)
+    ss->replay = xcalloc(1, sizeof(*ss->replay));
+  r = ss->replay;
+  if (!resume)
+    return 0;
+  if (r->lost > after) {
+    lost = r->lost - after;
+    buf_printf(&st->out, ": %llu events lost\n\n", lost);
+  }
+  for (int i = 0; i < r->n; i++) {
+    const struct replay_event *e = &r->ev[(r->first + i) % REPLAY_EVENTS];
+    int rc = 0;
+    if (e->id <= after)
+      continue;
+    rc |= buf_printf(&st->out, "id: %llu\nevent: message\ndata: ", e->id);
+    rc |= buf_append(&st->out, e->data, e->len);
+    rc |= buf_puts(&st->out, "\n\n");
+    if (rc != 0) {
+      st->done = 1;
+      break;
+    }
+  }
+  return lost;
 }
 
 /* Ends every stream of ss (under h->mu): a waiting JSON answer becomes an
@@ -197,9 +344,10 @@ http_send_stream(struct MHD_Connection *c, struct stream *st, const char *sid)
  * message by the request it relates to.  A response goes to the POST
  * that carries its id; a notification of a running request (progress,
  * logs) to that request's SSE stream; everything else, and notifications
- * of a request answered as plain JSON, to the session's GET stream, or
- * nowhere when none is open.  Called with the server's output mutex (and
- * maybe the log mutex) held: it must not log. */
+ * of a request answered as plain JSON, to the session's GET stream
+ * (get_event: numbered and kept for replay, even while no GET stream is
+ * open).  Called with the server's output mutex (and maybe the log
+ * mutex) held: it must not log. */
 static void
 session_write(void *arg, const char *data, size_t len,
               const struct mcp_out *o)
@@ -222,6 +370,8 @@ session_write(void *arg, const char *data, size_t len,
     for (st = ss->streams; st != NULL && to == NULL; st = st->snext)
       if (st->kind == ST_GET && !st->done)
         to = st;
+    get_event(ss, to, data, len);
+    goto out;
   }
   if (to == NULL)
     goto out; /* nobody to tell: dropped, as the specification allows */
@@ -251,6 +401,7 @@ http_session_new(struct http_server *h)
   struct mcp_server_config sc = h->cfg.server;
 
   ss->h = h;
+  ss->last_active = clock_mono_ms();
   if (crypto_random_hex(ss->id, 32) != 0)
     fatalx("http: the CSPRNG failed");
   sc.write = session_write;
@@ -261,7 +412,8 @@ http_session_new(struct http_server *h)
   return ss;
 }
 
-/* Looks up a live session (under h->mu). */
+/* Looks up a live session (under h->mu).  Every lookup is a request that
+ * names the session, so it restarts the idle timer. */
 struct session *
 http_session_find(struct http_server *h, const char *id)
 {
@@ -269,8 +421,76 @@ http_session_find(struct http_server *h, const char *id)
 
   if (n != 64)
     return NULL;
+  for (struct session *ss = h->sessions; ss != NULL; ss = ss->next) {
+    if (!ss->ephemeral && crypto_memeq(ss->id, id, 64)) {
+      ss->last_active = clock_mono_ms();
+      return ss;
+    }
+  }
+  return NULL;
+}
+
+void
+http_session_free(struct session *ss)
+{
+  mcp_server_free(ss->srv);
+  replay_free(ss->replay);
+  free(ss);
+}
+
+/* Idle: no stream (an open GET stream, a request waiting for its answer
+ * or streaming it) and no thread inside its server. */
+static int
+session_idle(const struct session *ss)
+{
+  /* A 2026-07-28 request's session lives exactly as long as its stream. */
+  return !ss->ephemeral && ss->streams == NULL && ss->busy == 0;
+}
+
+/* A full table evicts the least recently used idle session rather than
+ * refusing the newcomer: clients often vanish without DELETE (the SDK's
+ * close() sends none), and refusing would lock every new client out until
+ * the idle timeout reaped those abandoned sessions.  An evicted client
+ * gets 404 on its next request and initializes again, the recovery the
+ * specification defines.  Sessions with an open stream or a request in
+ * progress are never evicted; when all are like that, the newcomer gets
+ * 503 with Retry-After. */
+int
+http_session_admit(struct http_server *h)
+{
+  struct session *lru = NULL;
+  char shown[9];
+
+  pthread_mutex_lock(&h->mu);
+  if (h->nsessions < h->max_sessions) {
+    pthread_mutex_unlock(&h->mu);
+    return 0;
+  }
   for (struct session *ss = h->sessions; ss != NULL; ss = ss->next)
-    if (!ss->ephemeral && crypto_memeq(ss->id, id, 64))
+    if (session_idle(ss) && (lru == NULL || ss->last_active < lru->last_active))
+      lru = ss;
+  if (lru == NULL) {
+    pthread_mutex_unlock(&h->mu);
+    log_info("http: %d sessions, all in use: a new session is refused",
+             h->max_sessions);
+    return -1;
+  }
+  snprintf(shown, sizeof(shown), "%.8s", lru->id);
+  http_session_end(h, lru, 404, "Session evicted: too many sessions");
+  pthread_mutex_unlock(&h->mu);
+  log_info("http: session %s... evicted (least recently used of %d)",
+           shown, h->max_sessions);
+  return 0;
+}
+
+/* A live session idle for idle_ms or more (under h->mu), or NULL. */
+static struct session *
+session_expired(struct http_server *h, int64_t now)
+{
+  if (h->idle_ms <= 0)
+    return NULL;
+  for (struct session *ss = h->sessions; ss != NULL; ss = ss->next)
+    if (session_idle(ss) && now - ss->last_active >= h->idle_ms)
       return ss;
   return NULL;
 }
@@ -312,9 +532,10 @@ http_session_handle(struct http_server *h, struct session *ss, const char *data,
   pthread_mutex_unlock(&h->mu);
 }
 
-/* The keeper thread: frees ended sessions and sends a keep-alive comment
- * on every SSE stream each ping_ms, so proxies keep them open and a dead
- * client is noticed on the write. */
+/* The keeper thread: frees ended sessions, ends sessions idle past
+ * idle_ms, and sends a keep-alive comment on every SSE stream each
+ * ping_ms, so proxies keep them open and a dead client is noticed on the
+ * write. */
 void *
 http_keeper_main(void *arg)
 {
@@ -337,14 +558,23 @@ http_keeper_main(void *arg)
     if (ss != NULL) {
       pthread_mutex_unlock(&h->mu);
       mcp_server_shutdown(ss->srv, 0);
-      mcp_server_free(ss->srv);
-      free(ss);
+      http_session_free(ss);
       pthread_mutex_lock(&h->mu);
       continue;
     }
     if (h->stopping && h->dead == NULL)
       break;
     now = clock_mono_ms();
+    if (!h->closing && (ss = session_expired(h, now)) != NULL) {
+      char shown[9];
+      long idle_s = (long)((now - ss->last_active) / 1000);
+      snprintf(shown, sizeof(shown), "%.8s", ss->id);
+      http_session_end(h, ss, 404, "Session expired");
+      pthread_mutex_unlock(&h->mu);
+      log_info("http: session %s... expired (idle %ld s)", shown, idle_s);
+      pthread_mutex_lock(&h->mu);
+      continue;
+    }
     if (now >= next_ping) {
       for (ss = h->sessions; ss != NULL; ss = ss->next) {
         for (struct stream *st = ss->streams; st != NULL; st = st->snext) {

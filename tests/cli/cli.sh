@@ -134,7 +134,7 @@ node -e 'const url=`http://127.0.0.1:${process.argv[1]}/healthz`;
     console.log(r.status,await r.text());return}catch(e){
     if(Date.now()>end)throw e;await new Promise(f=>setTimeout(f,100))}}})()
   .catch(e=>{console.log(String(e));process.exit(1)})' "$port" >"$T/health"
-check "run.sh answers /healthz" 'grep -q "^200 {\"status\":\"ok\"}$" "$T/health"'
+check "run.sh answers /healthz" 'grep -q "^200 {\"status\":\"ok\"," "$T/health"'
 check "run.sh prints the MCP URL" \
   "grep -q 'MCP endpoint: *http://127.0.0.1:$port/mcp' '$T/err'"
 # sh starts background jobs with SIGINT ignored; igmcp still takes it, as

@@ -5,17 +5,20 @@
 // StreamableHTTPClientTransport, and by raw HTTP requests for what an SDK
 // never sends: missing and unknown sessions, a foreign Origin or Host, an
 // oversized body, bearer tokens right, wrong, absent and in the query
-// string.  Every server must exit 0 on SIGTERM, streams open or not (the
+// string; GET stream resumption (Last-Event-ID), --max-sessions and idle
+// expiry.  Every server must exit 0 on SIGTERM, streams open or not (the
 // suite also runs on the ASan build, where a leak or error fails the exit).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { TOOL_NAMES, sandboxSecrets, assertNoSecrets, startHttpServer, waitFor, withTimeout } from './lib.mjs';
+import { BIN, TOOL_NAMES, childEnv, sandboxSecrets, assertNoSecrets, sleep, startHttpServer, waitFor,
+         withTimeout } from './lib.mjs';
 
 const servers = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'igmcp-http-'));
@@ -175,7 +178,10 @@ test('security: foreign Origin and Host 403, loopback origins pass, /healthz', a
   assert.equal(v6.status, 200);
   const hz = await raw(S.url, { method: 'GET', path: '/healthz' });
   assert.equal(hz.status, 200);
-  assert.deepEqual(JSON.parse(hz.body), { status: 'ok' });
+  const health = JSON.parse(hz.body);
+  assert.equal(health.status, 'ok');
+  assert.ok(Number.isInteger(health.sessions) && health.sessions >= 1, hz.body);
+  assert.ok(Number.isInteger(health.streams) && health.streams >= 0, hz.body);
   const nf = await raw(S.url, { method: 'GET', path: '/other' });
   assert.equal(nf.status, 404);
 });
@@ -311,21 +317,24 @@ test('50 concurrent sessions, each with a tool call', async () => {
   assert.ok(Date.now() - t0 < 20000);
 });
 
-/* Opens a raw GET stream and collects its text for ms, then drops the
- * connection without a goodbye, as a vanished client would. */
-function readGetStream(url, sid, ms) {
+/* Opens a raw GET stream and collects its text for until ms (or until
+ * the promise until settles), then drops the connection without a
+ * goodbye, as a vanished client would. */
+function readGetStream(url, sid, until, headers = {}) {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     let text = '';
     let status = 0;
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'GET',
-                               headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sid } }, (res) => {
+                               headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sid, ...headers } }, (res) => {
       status = res.statusCode;
       res.on('data', (c) => { text += c.toString('utf8'); });
       res.on('error', () => {});
     });
     req.on('error', (e) => (status ? resolve({ status, text }) : reject(e)));
-    setTimeout(() => { req.destroy(); resolve({ status, text }); }, ms);
+    const stop = () => { req.destroy(); resolve({ status, text }); };
+    if (typeof until === 'number') setTimeout(stop, until);
+    else until.then(stop);
     req.end();
   });
 }
@@ -337,9 +346,12 @@ test('GET stream: keep-alive comments; a client that drops mid-stream is reaped'
   assert.equal(first.status, 200);
   assert.match(first.text, /^: stream open\n\n/);
   assert.ok((first.text.match(/^: ping$/gm) || []).length >= 2, `pings: ${JSON.stringify(first.text)}`);
-  // The dropped stream is noticed on a ping; a new GET works, and the
-  // session's log messages reach it with event ids.
-  await new Promise((r) => setTimeout(r, 400));
+  // The dropped stream is noticed on a ping and freed (/healthz counts
+  // it); a new GET works, and the session's log messages reach it with
+  // event ids.
+  await waitFor(async () => (await health(s.url)).streams === 0,
+                { timeout: 5000, what: 'the dropped stream to be freed' });
+  assert.equal((await health(s.url)).sessions, 1);
   const lvl = await raw(s.url, { headers: { 'Mcp-Session-Id': sid },
                                  body: { jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'debug' } } });
   assert.equal(lvl.status, 200);
@@ -353,6 +365,228 @@ test('GET stream: keep-alive comments; a client that drops mid-stream is reaped'
   assert.match(text, /^id: \d+\nevent: message\ndata: \{.*"notifications\/message"/m);
   assert.deepEqual(await s.close(), { code: 0, signal: null });
   assert.doesNotMatch(s.stderr(), /AddressSanitizer|runtime error|LeakSanitizer/);
+});
+
+/* Opens a raw GET stream and holds it until close(), which drops the
+ * connection and resolves {status, text}. */
+function holdGetStream(url, sid) {
+  let release;
+  const until = new Promise((resolve) => { release = resolve; });
+  const p = readGetStream(url, sid, until);
+  return { close: () => { release(); return p; } };
+}
+
+/* /healthz as an object: {status, sessions, streams}. */
+async function health(url) {
+  const r = await raw(url, { method: 'GET', path: '/healthz' });
+  assert.equal(r.status, 200);
+  return JSON.parse(r.body);
+}
+
+/* The events of an SSE text that carry an id: [{id, msg}]. */
+function sseEvents(text) {
+  return text.split('\n\n').filter((e) => /^id: /m.test(e)).map((e) => {
+    const lines = e.split('\n');
+    return { id: Number(lines.find((l) => l.startsWith('id: ')).slice(4)),
+             msg: JSON.parse(lines.find((l) => l.startsWith('data: ')).slice(6)) };
+  });
+}
+
+/* A POST on a raw session; asserts 200 and returns the parsed answer. */
+async function rawCall(url, sid, id, method, params) {
+  const r = await raw(url, { headers: { 'Mcp-Session-Id': sid }, body: { jsonrpc: '2.0', id, method, params } });
+  assert.equal(r.status, 200, r.body);
+  return JSON.parse(r.body);
+}
+
+test('GET stream resumption: Last-Event-ID replays what was sent while disconnected', async () => {
+  const s = await start({ connect: false, env: { IGMCP_HTTP_PING_MS: '100' } });
+  const sid = await rawSession(s.url);
+  await rawCall(s.url, sid, 1, 'logging/setLevel', { level: 'debug' });
+  // Before any GET stream the session's log messages have nowhere to go
+  // and nobody could resume: they are not numbered.
+  await rawCall(s.url, sid, 2, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 1 } });
+  const first = readGetStream(s.url, sid, 600);
+  await sleep(200);
+  await rawCall(s.url, sid, 3, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 1 } });
+  const a = sseEvents((await first).text);
+  assert.ok(a.length >= 2, `events on the first stream: ${JSON.stringify(a)}`);
+  assert.deepEqual(a.map((e) => e.id), a.map((_, i) => i + 1), 'ids are 1, 2, 3...');
+  // The client "lost" everything after its first event; then, while it
+  // has no stream at all, another call logs more.
+  const seen = a[0].id;
+  await waitFor(async () => (await health(s.url)).streams === 0,
+                { timeout: 5000, what: 'the dropped stream to be freed' });
+  await rawCall(s.url, sid, 4, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 2 } });
+  const second = await readGetStream(s.url, sid, 400, { 'Last-Event-ID': String(seen) });
+  assert.equal(second.status, 200);
+  // The replay comes first, right after the opening comment, in order and
+  // without gaps: the rest of the first stream, then what was sent while
+  // disconnected.
+  assert.match(second.text, new RegExp(`^: stream open\\n\\nid: ${seen + 1}\\n`));
+  const b = sseEvents(second.text);
+  assert.deepEqual(b.map((e) => e.id), b.map((_, i) => seen + 1 + i));
+  assert.deepEqual(b.slice(0, a.length - 1).map((e) => e.msg), a.slice(1).map((e) => e.msg));
+  const offline = b.slice(a.length - 1);
+  assert.ok(offline.length >= 1, 'messages sent while disconnected are replayed');
+  assert.ok(offline.every((e) => e.msg.method === 'notifications/message'));
+  assert.ok(offline.some((e) => /calling ig_list_conversations/.test(e.msg.params.data)), JSON.stringify(offline));
+  // Resuming from the newest id replays nothing; new messages continue
+  // the numbering.
+  const last = b.at(-1).id;
+  const third = readGetStream(s.url, sid, 500, { 'Last-Event-ID': String(last) });
+  await sleep(200);
+  await rawCall(s.url, sid, 5, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 1 } });
+  const c = sseEvents((await third).text);
+  assert.ok(c.length >= 1);
+  assert.equal(c[0].id, last + 1);
+  assert.deepEqual(await s.close(), { code: 0, signal: null });
+  assert.doesNotMatch(s.stderr(), /AddressSanitizer|runtime error|LeakSanitizer/);
+});
+
+test('the SDK resumes its GET stream with Last-Event-ID and gets what it missed, once', async () => {
+  const s = await start({ connect: false, env: { IGMCP_HTTP_PING_MS: '100' } });
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const gets = []; // the Last-Event-ID of every GET the SDK sends
+  const spy = (url, init = {}) => {
+    if (init.method === 'GET') gets.push(new Headers(init.headers).get('last-event-id'));
+    return fetch(url, init);
+  };
+  const transport = new StreamableHTTPClientTransport(new URL(s.url), {
+    fetch: spy,
+    reconnectionOptions: { initialReconnectionDelay: 400, maxReconnectionDelay: 1000,
+                           reconnectionDelayGrowFactor: 1.5, maxRetries: 5 },
+  });
+  const client = new Client({ name: 'igmcp-e2e-resume', version: '1.0.0' }, { capabilities: {} });
+  await withTimeout(client.connect(transport), 15000, 'initialize');
+  const logs = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.push(String(n.params.data)));
+  const calling = () => logs.filter((l) => /calling ig_list_conversations/.test(l)).length;
+  await client.setLoggingLevel('debug');
+  await waitFor(() => gets.length === 1, { what: 'the SDK to open its GET stream' });
+  assert.equal(gets[0], null, 'the first GET has no Last-Event-ID');
+  await client.callTool({ name: 'ig_list_conversations', arguments: { limit: 1 } });
+  await waitFor(() => calling() === 1, { what: 'the first call\'s log messages' });
+  // A second GET for the session replaces the SDK's stream (one per
+  // session), then vanishes; the SDK sees its stream end and reconnects
+  // after its delay.  The call in between logs while the SDK has no
+  // stream: those messages reach it only by replay.
+  await readGetStream(s.url, transport.sessionId, 50);
+  await client.callTool({ name: 'ig_list_conversations', arguments: { limit: 2 } });
+  await waitFor(() => gets.length === 2 && calling() === 2, { timeout: 5000, what: 'the SDK to reconnect and catch up' });
+  assert.match(gets[1], /^[1-9]\d*$/, 'the SDK resumed with the last id it saw');
+  await sleep(300);
+  assert.equal(calling(), 2, `each message exactly once: ${JSON.stringify(logs)}`);
+  await client.close();
+  assert.deepEqual(await s.close(), { code: 0, signal: null });
+});
+
+test('a Last-Event-ID this session never issued gets 400 and leaves the open stream alone', async () => {
+  const s = await start({ connect: false, env: { IGMCP_HTTP_PING_MS: '100' } });
+  const sid = await rawSession(s.url);
+  await rawCall(s.url, sid, 1, 'logging/setLevel', { level: 'debug' });
+  const open = holdGetStream(s.url, sid);
+  await sleep(150);
+  await rawCall(s.url, sid, 2, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 1 } });
+  await sleep(100);
+  for (const bad of ['999999', 'abc', '0', '01', '-1', '1.5', '99999999999999999999999']) {
+    const r = await raw(s.url, { method: 'GET', headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sid,
+                                                          'Last-Event-ID': bad } });
+    assert.equal(r.status, 400, `Last-Event-ID ${JSON.stringify(bad)}: ${r.status}`);
+    const e = JSON.parse(r.body);
+    assert.equal(e.error.code, -32600);
+    assert.match(e.error.message, /Last-Event-ID/);
+  }
+  // The refused GETs did not replace the open stream: it still gets the
+  // session's messages.
+  const before = (await health(s.url)).streams;
+  assert.equal(before, 1);
+  await rawCall(s.url, sid, 3, 'tools/call', { name: 'ig_list_conversations', arguments: { limit: 2 } });
+  await sleep(150);
+  const ev = sseEvents((await open.close()).text);
+  assert.ok(ev.some((e) => e.id > 3 && /calling/.test(e.msg.params.data)), JSON.stringify(ev));
+  // An empty Last-Event-ID is no id at all: a fresh stream.
+  const empty = await readGetStream(s.url, sid, 300, { 'Last-Event-ID': '' });
+  assert.equal(empty.status, 200);
+  assert.match(empty.text, /^: stream open\n\n/);
+  assert.doesNotMatch(empty.text, /^id: /m, 'nothing replayed');
+  assert.deepEqual(await s.close(), { code: 0, signal: null });
+});
+
+test('--max-sessions: a full table evicts the least recently used idle session, else 503', async () => {
+  const s = await start({ connect: false, extraArgs: ['--max-sessions', '2'], env: { IGMCP_HTTP_PING_MS: '100' } });
+  const ping = { jsonrpc: '2.0', id: 9, method: 'ping' };
+  const a = await rawSession(s.url);
+  const b = await rawSession(s.url);
+  // a holds a GET stream, so it is not idle; b is idle.
+  const streamA = holdGetStream(s.url, a);
+  await waitFor(async () => (await health(s.url)).streams === 1, { what: 'the GET stream of a' });
+  const c = await rawSession(s.url);
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': b } })).status, 404, 'b was evicted');
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': a } })).status, 200, 'a was kept');
+  assert.match(s.stderr(), new RegExp(`session ${b.slice(0, 8)}\\.\\.\\. evicted`));
+  // Now both sessions hold a stream: the next initialize is refused.
+  const streamC = holdGetStream(s.url, c);
+  await waitFor(async () => (await health(s.url)).streams === 2, { what: 'the GET stream of c' });
+  const full = await raw(s.url, { body: INIT });
+  assert.equal(full.status, 503);
+  assert.equal(full.headers['retry-after'], '10');
+  assert.equal(full.headers['mcp-session-id'], undefined);
+  assert.equal(JSON.parse(full.body).error.code, -32603);
+  assert.match(JSON.parse(full.body).error.message, /--max-sessions/);
+  assert.deepEqual(await health(s.url), { status: 'ok', sessions: 2, streams: 2 });
+  // Once the streams are gone, a session is evicted again to make room.
+  await Promise.all([streamA.close(), streamC.close()]);
+  await waitFor(async () => (await health(s.url)).streams === 0, { what: 'the streams to be freed' });
+  const d = await rawSession(s.url);
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': d } })).status, 200);
+  assert.equal((await health(s.url)).sessions, 2);
+  assert.ok(!s.stderr().includes(a) && !s.stderr().includes(b), 'whole session ids never reach the log');
+  assert.deepEqual(await s.close(), { code: 0, signal: null });
+});
+
+test('--max-sessions and --session-idle-timeout: checked, and only with --http', () => {
+  const run = (args) => spawnSync(BIN, args, { env: childEnv(), encoding: 'utf8', timeout: 10000 });
+  for (const [args, re] of [
+    [['--max-sessions', '0'], /--max-sessions must be a number from 1 to 100000/],
+    [['--max-sessions', 'many'], /--max-sessions must be a number/],
+    [['--session-idle-timeout', '-1'], /--session-idle-timeout must be a number from 0/],
+  ]) {
+    const r = run(['serve', '--sandbox', '--http', '127.0.0.1:0', ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  const r = run(['serve', '--sandbox', '--max-sessions', '5']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--max-sessions and --session-idle-timeout need --http/);
+  assert.match(run(['--help']).stdout, /--max-sessions N[\s\S]*--session-idle-timeout S/);
+});
+
+test('--session-idle-timeout: idle sessions expire, one holding a GET stream does not', async () => {
+  const s = await start({ connect: false, extraArgs: ['--session-idle-timeout', '1'],
+                          env: { IGMCP_HTTP_PING_MS: '100' } });
+  const ping = { jsonrpc: '2.0', id: 9, method: 'ping' };
+  const idle = await rawSession(s.url);
+  const held = await rawSession(s.url);
+  const stream = holdGetStream(s.url, held);
+  await waitFor(() => s.stderr().includes(`session ${idle.slice(0, 8)}... expired`),
+                { timeout: 5000, what: 'the idle session to expire' });
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': idle } })).status, 404);
+  // held's last request (its GET) is now well over a second old.
+  await sleep(500);
+  assert.ok(!s.stderr().includes(`${held.slice(0, 8)}... expired`));
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': held } })).status, 200,
+               'a session with an open GET stream is not idle');
+  assert.ok(!s.stderr().includes(`${held.slice(0, 8)}... expired`));
+  // Once its stream is gone, the other one expires too.
+  await stream.close();
+  await waitFor(() => s.stderr().includes(`session ${held.slice(0, 8)}... expired`),
+                { timeout: 5000, what: 'the second session to expire' });
+  assert.equal((await raw(s.url, { body: ping, headers: { 'Mcp-Session-Id': held } })).status, 404);
+  assert.deepEqual(await health(s.url), { status: 'ok', sessions: 0, streams: 0 });
+  assert.ok(!s.stderr().includes(idle), 'whole session ids never reach the log');
+  assert.deepEqual(await s.close(), { code: 0, signal: null });
 });
 
 test('SIGTERM with a GET stream and a slow call open: the call is answered, exit 0', async () => {

@@ -24,7 +24,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (H) await H.close();
+  if (H && !H.closed) await H.close();
 });
 
 function headersFor(method, params, extra = {}) {
@@ -255,4 +255,31 @@ test('stdio: discover, listen, cancel; legacy initialize still works on the same
   } finally {
     s.kill();
   }
+});
+
+test('HTTP: SIGTERM with listen streams and a slow call open: exit 0, nothing leaked', async () => {
+  const ctls = [];
+  for (let i = 0; i < 3; i++) {
+    const ctl = new AbortController();
+    ctls.push(ctl);
+    const res = await fetch(H.url, {
+      method: 'POST',
+      headers: headersFor('subscriptions/listen', {}),
+      body: JSON.stringify({ jsonrpc: '2.0', id: `l${i}`, method: 'subscriptions/listen',
+                             params: { _meta: META } }),
+      signal: ctl.signal,
+    });
+    assert.equal(res.status, 200);
+  }
+  await H.admin.clearRequests();
+  await H.admin.fault({ kind: 'delay', ms: 800, count: 1 });
+  const slow = post('tools/call', { name: 'ig_get_account', arguments: {}, _meta: META });
+  // The sandbox logs a request as it arrives; the delay holds its answer.
+  await waitFor(async () => (await H.admin.requests()).length > 0, { what: 'the slow Graph request' });
+  const exit = await H.close();
+  assert.deepEqual(exit, { code: 0, signal: null });
+  const r = await slow;
+  assert.equal(r.answer?.result?.resultType, 'complete', 'the running call finished during the drain');
+  for (const c of ctls) c.abort();
+  assert.doesNotMatch(H.stderr(), /AddressSanitizer|runtime error|LeakSanitizer/);
 });
