@@ -20,7 +20,7 @@ foreach(src ${E2E_TESTS})
   string(REPLACE ".test" "" name ${name})
   add_test(NAME e2e_${name} COMMAND ${NODE} ${src})
   set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300
-    ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    ENVIRONMENT "XDG_STATE_HOME=${CMAKE_BINARY_DIR}/state;IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 
 file(GLOB SH_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
@@ -28,7 +28,7 @@ foreach(src ${SH_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_test(NAME cli_${name} COMMAND sh ${src})
   set_tests_properties(cli_${name} PROPERTIES TIMEOUT 120
-    ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    ENVIRONMENT "XDG_STATE_HOME=${CMAKE_BINARY_DIR}/state;IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 
 # The official MCP conformance suite against serve --http, three runs each
@@ -38,4 +38,4 @@ endforeach()
 add_test(NAME conformance
   COMMAND sh ${CMAKE_SOURCE_DIR}/tests/conformance/run.sh)
 set_tests_properties(conformance PROPERTIES TIMEOUT 300
-  ENVIRONMENT "IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR};IGMCP_CONFORMANCE_DIR=${CMAKE_BINARY_DIR}/conformance")
+  ENVIRONMENT "XDG_STATE_HOME=${CMAKE_BINARY_DIR}/state;IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR};IGMCP_CONFORMANCE_DIR=${CMAKE_BINARY_DIR}/conformance")

@@ -23,6 +23,7 @@
 #include "mcp/jsonrpc.h"
 #include "mcp/server.h"
 #include "sandbox/sandbox.h"
+#include "store/store.h"
 #include "tools/registry.h"
 #include "transport/http.h"
 #include "transport/stdio.h"
@@ -54,6 +55,7 @@ enum {
   OPT_PUBLIC_URL,
   OPT_MAX_SESSIONS,
   OPT_IDLE_TIMEOUT,
+  OPT_DB,
 };
 
 #define MAX_ORIGINS 32
@@ -80,6 +82,7 @@ static const struct option common_opts[] = {
   { "public-url", required_argument, NULL, OPT_PUBLIC_URL },
   { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
   { "session-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+  { "db", required_argument, NULL, OPT_DB },
   { "seed", required_argument, NULL, OPT_SEED },
   { "json", no_argument, NULL, OPT_JSON },
   { "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -134,6 +137,9 @@ cli_usage(FILE *out)
     "  --graph-url URL      Graph API base URL override\n"
     "  --api-version V      Graph API version (default: v25.0)\n"
     "  --workers N          tool-call threads (default: 4)\n"
+    "  --db PATH            the inbox store, a SQLite file (default:\n"
+    "                       $XDG_STATE_HOME/igmcp/igmcp.db, or in memory\n"
+    "                       with --sandbox; \":memory:\"; \"off\" for none)\n"
     "\n"
     "choosing tools (serve, tools, call):\n"
     "  --toolsets LIST      toolsets to offer, comma-separated: messaging,\n"
@@ -170,7 +176,8 @@ cli_usage(FILE *out)
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
     "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION, IGMCP_TOOLSETS,\n"
     "  IGMCP_TOOLS, IGMCP_EXCLUDE_TOOLS, IGMCP_READ_ONLY, IGMCP_LOCKDOWN,\n"
-    "  IGMCP_TRUSTED_USERS.  Flags override the\n"
+    "  IGMCP_TRUSTED_USERS, IGMCP_DB, IG_WEBHOOK_VERIFY_TOKEN.  Flags\n"
+    "  override the\n"
     "  environment; the token and app secret are read only from the\n"
     "  environment.\n");
 }
@@ -223,6 +230,7 @@ parse_opts(int argc, char **argv, struct opts *o)
     case OPT_PAGE_ID: config_set(&o->cfg.page_id, optarg); break;
     case OPT_LOGIN: config_set(&o->cfg.login_name, optarg); break;
     case OPT_GRAPH_URL: config_set(&o->cfg.graph_url, optarg); break;
+    case OPT_DB: config_set(&o->cfg.db_path, optarg); break;
     case OPT_API_VERSION: config_set(&o->cfg.api_version, optarg); break;
     case OPT_JSON: o->json = 1; break;
     case OPT_MARKDOWN: o->markdown = 1; break;
@@ -305,7 +313,43 @@ struct runtime {
   struct sandbox *sandbox;
   struct graph *graph;
   struct account acct;
+  struct store *store;          /* NULL with --db off */
+  int64_t (*now_ms)(void *arg); /* the window clock (sandbox or wall) */
+  void *now_arg;
 };
+
+/* Opens the inbox store: --db / IGMCP_DB, else in memory for the
+ * sandbox, else the per-user default; "off" runs without one.  Prints one
+ * line and returns 1 when the file cannot be opened. */
+static int
+runtime_store(const struct opts *o, struct runtime *rt)
+{
+  struct err e = { 0 };
+  const char *path = o->cfg.db_path;
+  char *def = NULL;
+
+  if (path != NULL && strcmp(path, "off") == 0)
+    return 0;
+  if (path == NULL && o->cfg.sandbox)
+    path = ":memory:";
+  if (path == NULL)
+    path = def = store_default_path();
+  if (path == NULL) {
+    log_warnx("store: no IGMCP_DB, XDG_STATE_HOME or HOME; running without "
+             "the inbox store (set IGMCP_DB=/path/to/igmcp.db)");
+    return 0;
+  }
+  rt->store = store_open(path, &e);
+  if (rt->store == NULL) {
+    fprintf(stderr, "igmcp: cannot open the inbox store %s: %s (set "
+            "IGMCP_DB or --db to another file, or --db off)\n", path, e.msg);
+    free(def);
+    return 1;
+  }
+  log_info("store: %s", path);
+  free(def);
+  return 0;
+}
 
 /* Starts the sandbox when asked, then the Graph client.  need_token: fail
  * without a token.  Prints one line and returns 1 on a config error. */
@@ -348,6 +392,12 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
   rt->acct.login = o->cfg.login;
   rt->acct.user_id = o->cfg.user_id;
   rt->acct.page_id = o->cfg.page_id;
+  if (rt->sandbox != NULL) {
+    rt->now_ms = sandbox_now_ms;
+    rt->now_arg = rt->sandbox;
+  }
+  if (runtime_store(o, rt) != 0)
+    return 1;
   if (o->cfg.token == NULL)
     return 0;
   gc.login = o->cfg.login;
@@ -368,6 +418,7 @@ static void
 runtime_stop(struct runtime *rt)
 {
   graph_free(rt->graph);
+  store_close(rt->store);
   if (rt->sandbox != NULL)
     sandbox_stop(rt->sandbox);
   registry_cleanup();
@@ -499,6 +550,9 @@ cli_serve(int argc, char **argv)
   sc.workers = o.cfg.workers;
   sc.graph = rt.graph;
   sc.acct = &rt.acct;
+  sc.store = rt.store;
+  sc.now_ms = rt.now_ms;
+  sc.now_arg = rt.now_arg;
   sc.write = stdio_write;
   sc.write_arg = &out_fd;
   snprintf(instructions, sizeof(instructions), "%s%s%s",
@@ -724,6 +778,9 @@ cli_call(int argc, char **argv)
   }
   c.graph = rt.graph;
   c.acct = &rt.acct;
+  c.store = rt.store;
+  c.now_ms = rt.now_ms;
+  c.now_arg = rt.now_arg;
   c.progress = o.cfg.verbose ? shell_progress : NULL;
   res = registry_call(t, args, preset, &c);
   json_decref(c.usage);

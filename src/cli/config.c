@@ -46,6 +46,8 @@ config_from_env(struct config *c)
   from_env(&c->login_name, "IG_LOGIN");
   from_env(&c->graph_url, "IG_GRAPH_URL");
   from_env(&c->api_version, "IG_API_VERSION");
+  from_env(&c->verify_token, "IG_WEBHOOK_VERIFY_TOKEN");
+  from_env(&c->db_path, "IGMCP_DB");
   from_env(&c->toolsets, "IGMCP_TOOLSETS");
   from_env(&c->tools, "IGMCP_TOOLS");
   from_env(&c->exclude_tools, "IGMCP_EXCLUDE_TOOLS");
@@ -58,6 +60,7 @@ config_from_env(struct config *c)
   }
   log_add_secret(c->token);
   log_add_secret(c->app_secret);
+  log_add_secret(c->verify_token);
 }
 
 static int
@@ -155,6 +158,8 @@ config_free(struct config *c)
   free(c->login_name);
   free(c->graph_url);
   free(c->api_version);
+  free(c->verify_token);
+  free(c->db_path);
   free(c->toolsets);
   free(c->tools);
   free(c->exclude_tools);

@@ -22,6 +22,8 @@ struct config {
   char *login_name;   /* IG_LOGIN: instagram | facebook */
   char *graph_url;    /* IG_GRAPH_URL */
   char *api_version;  /* IG_API_VERSION, default v25.0 */
+  char *verify_token; /* IG_WEBHOOK_VERIFY_TOKEN: GET /webhook handshake */
+  char *db_path;      /* IGMCP_DB / --db: the inbox store; "off" for none */
   enum graph_login login;
   char *toolsets;     /* IGMCP_TOOLSETS / --toolsets */
   char *tools;        /* IGMCP_TOOLS / --tools */

@@ -260,6 +260,9 @@ run_job(struct mcp_server *s, struct job *j)
 
   c.graph = s->cfg.graph;
   c.acct = s->cfg.acct;
+  c.store = s->cfg.store;
+  c.now_ms = s->cfg.now_ms;
+  c.now_arg = s->cfg.now_arg;
   c.cancel = &j->cancelled;
   c.progress = job_progress;
   c.progress_arg = j;

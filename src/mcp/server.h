@@ -22,6 +22,7 @@
 #define IGMCP_MCP_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -64,6 +65,9 @@ struct mcp_server_config {
   struct pool *pool;
   struct graph *graph;        /* may be NULL (tools then say what to set) */
   const struct account *acct;
+  struct store *store;        /* the inbox store; may be NULL */
+  int64_t (*now_ms)(void *arg); /* the window clock; NULL: wall clock */
+  void *now_arg;
   mcp_write_fn write;
   void *write_arg;
   const char *instructions;   /* optional text for initialize */

@@ -689,6 +689,18 @@ sandbox_port(const struct sandbox *s)
   return s->port;
 }
 
+int64_t
+sandbox_now_ms(void *arg)
+{
+  struct sandbox *s = arg;
+  int64_t off;
+
+  pthread_mutex_lock(&s->mu);
+  off = s->world.offset;
+  pthread_mutex_unlock(&s->mu);
+  return clock_wall_ms() + off * 1000;
+}
+
 /* Stops the daemon (waiting for its threads) and frees everything. */
 void
 sandbox_stop(struct sandbox *s)

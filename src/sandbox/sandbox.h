@@ -27,6 +27,9 @@ struct sandbox;
 struct sandbox *sandbox_start(const struct sandbox_opts *o, struct err *e);
 uint16_t sandbox_port(const struct sandbox *s);
 void sandbox_stop(struct sandbox *s);
+/* The sandbox clock (wall clock plus the admin API's offset) in unix
+ * milliseconds; arg is the struct sandbox.  Fits struct call's now_ms. */
+int64_t sandbox_now_ms(void *arg);
 
 /* Credentials the sandbox accepts.  They are not secrets, but igmcp still
  * treats them as if they were. */

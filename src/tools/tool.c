@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 int
@@ -52,6 +53,14 @@ int
 call_cancelled(const struct call *c)
 {
   return c->cancel != NULL && *c->cancel != 0;
+}
+
+int64_t
+call_now_ms(const struct call *c)
+{
+  if (c->now_ms != NULL)
+    return c->now_ms(c->now_arg);
+  return clock_wall_ms();
 }
 
 void

@@ -11,9 +11,13 @@
 #ifndef IGMCP_TOOL_H
 #define IGMCP_TOOL_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "graph/graph.h"
+
+struct store;
 
 enum tool_hint {
   HINT_READ_ONLY = 1,
@@ -45,6 +49,13 @@ struct call {
   void *progress_arg;
   json_t *usage;                /* last rate-limit usage seen; owned */
   int graph_calls;              /* Graph requests made so far */
+  /* The local inbox store (store/store.h), shared by every call and safe
+   * across threads; NULL when the server runs without one. */
+  struct store *store;
+  /* "Now" in unix milliseconds for the messaging window: the sandbox's
+   * clock under --sandbox, else NULL (the wall clock).  See call_now_ms. */
+  int64_t (*now_ms)(void *arg);
+  void *now_arg;
 };
 
 struct result {
@@ -99,6 +110,8 @@ void result_free(struct result *r);
 
 /* 1 once the client cancelled the call. */
 int call_cancelled(const struct call *c);
+/* The current time for window decisions, in unix milliseconds. */
+int64_t call_now_ms(const struct call *c);
 /* Progress, when the client asked for it; progress must increase. */
 void call_progress(struct call *c, double progress, double total,
                    const char *message);

@@ -49,7 +49,7 @@ for (const name of MESSAGING_TOOLS) {
  * every tool; a test of the default set passes --toolsets default. */
 export function childEnv(extra = {}) {
   const env = { IGMCP_TOOLSETS: 'all' };
-  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'ASAN_OPTIONS',
+  for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'XDG_STATE_HOME', 'ASAN_OPTIONS',
                    'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TSAN_OPTIONS']) {
     if (process.env[k] !== undefined) env[k] = process.env[k];
   }
