@@ -9,6 +9,7 @@
  * IG user id belongs is resolved the same way (account_resolve_user).
  * Page access tokens that Meta lists in /me/accounts are never returned.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,3 +540,68 @@ const struct toolset account_toolset = {
   .aliases = account_aliases,
   .naliases = sizeof(account_aliases) / sizeof(account_aliases[0]),
 };
+
+/* The numeric id, once known (one account per process today). */
+static pthread_mutex_t store_id_mu = PTHREAD_MUTEX_INITIALIZER;
+static char store_id[32];
+
+static int
+all_digits(const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return 0;
+  return 1;
+}
+
+int
+account_store_id(struct call *c, struct result *r, char *out, size_t outlen)
+{
+  struct graph_param p[2] = { { "fields", "user_id" }, { NULL, NULL } };
+  char id[32];
+  json_t *body = NULL;
+
+  pthread_mutex_lock(&store_id_mu);
+  snprintf(id, sizeof(id), "%s", store_id);
+  pthread_mutex_unlock(&store_id_mu);
+  if (id[0] == '\0' && all_digits(c->acct->user_id) &&
+      strlen(c->acct->user_id) < sizeof(id))
+    snprintf(id, sizeof(id), "%s", c->acct->user_id);
+  if (id[0] == '\0') {
+    if (c->graph == NULL)
+      return result_errorf(r, "not_configured",
+                           "IG_ACCESS_TOKEN is not set, and without it the "
+                           "account id is unknown: set the token, or "
+                           "IG_USER_ID to the numeric account id.");
+    if (c->acct->login == GRAPH_LOGIN_FACEBOOK) {
+      if (account_resolve_own(c, r, id, sizeof(id)) != 0)
+        return -1;
+    } else {
+      const char *v;
+      if (tool_graph(c, r, "GET", "me", p, NULL, 1, &body) != 0)
+        return -1;
+      v = str(body, "user_id");
+      if (!all_digits(v) || strlen(v) >= sizeof(id)) {
+        json_decref(body);
+        return result_errorf(r, "graph_error",
+                             "GET /me did not answer a numeric user_id; "
+                             "set IG_USER_ID to the account id.");
+      }
+      snprintf(id, sizeof(id), "%s", v);
+      json_decref(body);
+    }
+    if (!all_digits(id))
+      return result_errorf(r, "not_configured",
+                           "The account id \"%s\" is not numeric; set "
+                           "IG_USER_ID to the numeric account id.", id);
+  }
+  pthread_mutex_lock(&store_id_mu);
+  snprintf(store_id, sizeof(store_id), "%s", id);
+  pthread_mutex_unlock(&store_id_mu);
+  if (strlen(id) >= outlen)
+    return result_errorf(r, "internal", "account id buffer too small");
+  snprintf(out, outlen, "%s", id);
+  return 0;
+}
