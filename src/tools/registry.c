@@ -29,7 +29,8 @@ extern const struct toolset insights_toolset;
 extern const struct toolset messaging_toolset;
 extern const struct toolset profile_toolset;
 
-/* In the order tools/list and docs/tools.md show them. */
+/* In the order tools/list and docs/tools.md show them.  A toolset split
+ * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
   &messaging_toolset, &account_toolset,  &media_toolset,
   &publishing_toolset, &comments_toolset, &hashtags_toolset,
@@ -364,9 +365,12 @@ set_toolset(const char *name, const char *flag, int on, struct err *e)
   if (found || strcmp(name, "default") == 0)
     return 0;
   off = (size_t)snprintf(known, sizeof(known), "default, all");
+  /* Several structs may share a name (one toolset split over files);
+   * they are adjacent in toolsets[], so each name is listed once. */
   for (size_t i = 0; i < NTOOLSETS && off < sizeof(known); i++)
-    off += (size_t)snprintf(known + off, sizeof(known) - off, ", %s",
-                            toolsets[i]->name);
+    if (i == 0 || strcmp(toolsets[i]->name, toolsets[i - 1]->name) != 0)
+      off += (size_t)snprintf(known + off, sizeof(known) - off, ", %s",
+                              toolsets[i]->name);
   return err_set(e, ERR_CONFIG, "%s: unknown toolset \"%s\"; known: %s",
                  flag, name, known);
 }
