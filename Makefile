@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run run-stdio test test-fast asan docs snapshots clean
+.PHONY: all deps build run run-stdio test test-fast asan fuzz docs snapshots clean
 
 all: build
 
@@ -32,12 +32,19 @@ run: build
 run-stdio: build
 	@sh scripts/run.sh $(BUILD)/igmcp stdio
 
-# Every test on the normal build, then every test again under ASan+UBSan.
+# Every test on the normal build, then every test again under ASan+UBSan,
+# then a short pass of every libFuzzer target (scripts/fuzz.sh --short).
 test: build asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	@sh scripts/fuzz.sh --short
+
+# Each libFuzzer target for FUZZ_TIME seconds (clang; build-fuzz/).
+FUZZ_TIME ?= 60
+fuzz: deps
+	@sh scripts/fuzz.sh $(FUZZ_TIME)
 
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -50,4 +57,4 @@ snapshots: build
 	@node scripts/toolsnaps.mjs --update $(BUILD)/igmcp tests/snapshots
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
