@@ -11,7 +11,7 @@ set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config libjansson-dev \
 libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev \
-libcmocka-dev json-schema-test-suite nodejs npm"
+libcmocka-dev json-schema-test-suite sqlite3 nodejs npm"
 
 missing=""
 for p in $PKGS; do
