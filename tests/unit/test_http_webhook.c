@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -531,6 +532,85 @@ test_watch(void **state)
   fx_stop(&f);
 }
 
+/* A watcher that holds the worker for a while after the COMMIT, so that
+ * http_stop starts while a delivery is in flight. */
+struct slow {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int called;
+};
+
+static void
+on_watch_slow(void *arg, const char *account_id, const char *user_id,
+              const char *kind)
+{
+  struct slow *s = arg;
+  struct timespec ts = { 0, 300 * 1000 * 1000 };
+
+  (void)account_id;
+  (void)user_id;
+  (void)kind;
+  pthread_mutex_lock(&s->mu);
+  s->called++;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  nanosleep(&ts, NULL);
+}
+
+struct poster {
+  struct fx *f;
+  const char *body;
+  long status;
+  int applied;
+};
+
+static void *
+poster_main(void *arg)
+{
+  struct poster *p = arg;
+  struct resp r;
+
+  p->status = post_signed(p->f, p->body, strlen(p->body), SECRET, &r);
+  if (p->status == 200)
+    p->applied = answer(&r, "applied");
+  resp_free(&r);
+  return NULL;
+}
+
+/* http_stop waits for a delivery in flight to be stored and answered. */
+static void
+test_stop_drains(void **state)
+{
+  struct fx f;
+  struct slow s = { .mu = PTHREAD_MUTEX_INITIALIZER,
+                    .cv = PTHREAD_COND_INITIALIZER };
+  char *body = dm_body(ACCT, "907", "stop", 2, 1714000000);
+  struct poster p = { &f, body, 0, 0 };
+  struct store *store;
+  pthread_t t;
+  int handle;
+
+  (void)state;
+  fx_start(&f, SECRET, VTOKEN, 1);
+  handle = store_watch_add(on_watch_slow, &s);
+  assert_int_equal(pthread_create(&t, NULL, poster_main, &p), 0);
+  pthread_mutex_lock(&s.mu);
+  while (s.called == 0)
+    pthread_cond_wait(&s.cv, &s.mu);
+  pthread_mutex_unlock(&s.mu);
+  store = f.store;
+  http_stop(f.h, 1000); /* while the worker is still in the watcher */
+  pthread_join(t, NULL);
+  assert_int_equal(p.status, 200);
+  assert_int_equal(p.applied, 2);
+  store_watch_remove(handle);
+  f.h = NULL;
+  f.store = store;
+  assert_int_equal(stored(&f, ACCT), 2);
+  store_close(store);
+  free(body);
+}
+
 int
 main(void)
 {
@@ -544,6 +624,7 @@ main(void)
     cmocka_unit_test(test_unparsable_and_unknown),
     cmocka_unit_test(test_not_mcp_checks),
     cmocka_unit_test(test_watch),
+    cmocka_unit_test(test_stop_drains),
   };
   int rc;
 
