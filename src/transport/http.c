@@ -544,6 +544,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     buf_init(&cx->body, cap);
     if (cl != NULL && strtoull(cl, NULL, 10) > cap)
       cx->too_big = 1;
+    /* An unsigned delivery gets 401 whatever it says: not worth keeping
+     * up to 16 MiB of it (too_big also means "drop the body"). */
+    if (cap == WEBHOOK_MAX_BODY &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    "X-Hub-Signature-256") == NULL)
+      cx->too_big = 1;
     *con_cls = cx;
     return MHD_YES;
   }

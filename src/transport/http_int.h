@@ -126,7 +126,8 @@ struct session {
 /* Per-request state, from the first access-handler call to completion. */
 struct conn {
   struct buf body;
-  int too_big;
+  int too_big;                 /* the body is dropped as it arrives: past
+                                  its cap, or an unsigned /webhook POST */
   struct stream *st;           /* an ST_JSON answer awaited (owned) */
   struct wh_job *wh;           /* a webhook delivery being stored */
 };

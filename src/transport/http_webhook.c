@@ -177,9 +177,8 @@ deliver(struct wh_job *j)
 
   if (!webhook_signature_ok(j->sig, j->body.data, j->body.len, secret,
                             strlen(secret))) {
-    log_warnx("webhook: refused a delivery of %zu bytes: %s "
-              "X-Hub-Signature-256", j->body.len,
-              j->sig == NULL ? "no" : "a wrong");
+    log_warnx("webhook: refused a delivery of %zu bytes: wrong "
+              "X-Hub-Signature-256", j->body.len);
     j->status = 401;
     j->answer = error_body("missing or invalid X-Hub-Signature-256");
     return;
@@ -278,16 +277,21 @@ handle_delivery(struct http_server *h, struct MHD_Connection *c,
                                                 "X-Hub-Signature-256");
   struct wh_job *j;
 
+  if (h->cfg.app_secret == NULL || h->cfg.app_secret[0] == '\0') {
+    log_warnx("webhook: refused a delivery: IG_APP_SECRET is not set, so "
+              "signatures cannot be checked");
+    return send_error(c, 503, "the receiver has no app secret configured");
+  }
+  /* Unsigned: its body was not even kept (on_request). */
+  if (sig == NULL) {
+    log_warnx("webhook: refused a delivery without X-Hub-Signature-256");
+    return send_error(c, 401, "missing or invalid X-Hub-Signature-256");
+  }
   if (cx->too_big) {
     char msg[96];
     snprintf(msg, sizeof(msg), "body larger than %u bytes",
              WEBHOOK_MAX_BODY);
     return send_error(c, 413, msg);
-  }
-  if (h->cfg.app_secret == NULL || h->cfg.app_secret[0] == '\0') {
-    log_warnx("webhook: refused a delivery: IG_APP_SECRET is not set, so "
-              "signatures cannot be checked");
-    return send_error(c, 503, "the receiver has no app secret configured");
   }
   if (h->cfg.store == NULL)
     return send_error(c, 503, "the inbox store is off (--db off)");
@@ -296,7 +300,7 @@ handle_delivery(struct http_server *h, struct MHD_Connection *c,
   j->conn = c;
   j->body = cx->body; /* moved */
   buf_init(&cx->body, 0);
-  j->sig = sig != NULL ? xstrdup(sig) : NULL;
+  j->sig = xstrdup(sig);
   pthread_mutex_lock(&h->mu);
   if (h->closing) {
     pthread_mutex_unlock(&h->mu);

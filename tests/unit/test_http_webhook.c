@@ -373,6 +373,9 @@ test_too_big(void **state)
   fx_start(&f, SECRET, VTOKEN, 1);
   assert_int_equal(post_signed(&f, body, len, SECRET, &r), 413);
   resp_free(&r);
+  /* Unsigned, it is refused for that first (and its body never kept). */
+  assert_int_equal(post_signed(&f, body, len, NULL, &r), 401);
+  resp_free(&r);
   /* Exactly the limit passes the size check (and is kept unparsed: a
    * JSON object without "object" is not a delivery). */
   body[len - 2] = '}';
@@ -406,6 +409,49 @@ test_unavailable(void **state)
   assert_int_equal(post_signed(&f, body, strlen(body), SECRET, &r), 503);
   resp_free(&r);
   fx_stop(&f);
+  free(body);
+}
+
+/* A backend whose every ingest fails, as a full disk would. */
+static int
+failing_ingest(struct store *st, const void *raw, size_t len, json_t *events,
+               struct store_result *res, struct err *e)
+{
+  (void)st;
+  (void)raw;
+  (void)len;
+  (void)events;
+  (void)res;
+  return err_set(e, ERR_IO, "store: database or disk is full");
+}
+
+/* A store error is a 500 (Meta re-sends), never a 200. */
+static void
+test_store_error(void **state)
+{
+  static const struct store_ops failing = { .name = "failing",
+                                            .ingest = failing_ingest };
+  struct store broken = { &failing, NULL };
+  struct http_config hc;
+  struct err e = { 0 };
+  struct fx f;
+  struct resp r;
+  char *body = dm_body(ACCT, "908", "full", 1, 1714000000);
+
+  (void)state;
+  memset(&f, 0, sizeof(f));
+  memset(&hc, 0, sizeof(hc));
+  hc.app_secret = SECRET;
+  hc.store = &broken;
+  f.h = http_start(&hc, &e);
+  assert_non_null(f.h);
+  snprintf(f.base, sizeof(f.base), "http://127.0.0.1:%u",
+           (unsigned)http_port(f.h));
+  assert_int_equal(post_signed(&f, body, strlen(body), SECRET, &r), 500);
+  assert_null(json_object_get(r.json, "received"));
+  assert_non_null(json_object_get(r.json, "error"));
+  resp_free(&r);
+  http_stop(f.h, 1000);
   free(body);
 }
 
@@ -621,6 +667,7 @@ main(void)
     cmocka_unit_test(test_batch_1000),
     cmocka_unit_test(test_too_big),
     cmocka_unit_test(test_unavailable),
+    cmocka_unit_test(test_store_error),
     cmocka_unit_test(test_unparsable_and_unknown),
     cmocka_unit_test(test_not_mcp_checks),
     cmocka_unit_test(test_watch),
