@@ -111,6 +111,20 @@ handle_verify(struct http_server *h, struct MHD_Connection *c)
 
 /* ---- POST: the delivery (worker thread) ----------------------------- */
 
+/* Copies text that came with a delivery (a change field, a parse error
+ * quoting the body) into out for a log line, control bytes as '?', so a
+ * delivery cannot forge log lines. */
+static const char *
+loggable(const char *s, char *out, size_t n)
+{
+  size_t i = 0;
+
+  for (; s != NULL && s[i] != '\0' && i + 1 < n; i++)
+    out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+  out[i] = '\0';
+  return out;
+}
+
 /* Logs the unknown events of a delivery: the first few with the parser's
  * reason (ours) and the change field (an identifier Meta sent). */
 static void
@@ -122,15 +136,18 @@ log_unknown(json_t *events)
   json_array_foreach(events, i, ev) {
     const char *kind = json_string_value(json_object_get(ev, "kind"));
     const char *reason, *field;
+    char rbuf[121], fbuf[65];
     if (kind == NULL || strcmp(kind, "unknown") != 0)
       continue;
     if (n++ >= WH_LOG_UNKNOWN)
       continue;
     reason = json_string_value(json_object_get(ev, "reason"));
     field = json_string_value(json_object_get(ev, "field"));
-    log_warnx("webhook: kept an event of unknown kind (%.120s%s%.64s)",
-              reason != NULL ? reason : "no reason",
-              field != NULL ? ", field " : "", field != NULL ? field : "");
+    log_warnx("webhook: kept an event of unknown kind (%s%s%s)",
+              reason != NULL ? loggable(reason, rbuf, sizeof(rbuf))
+                             : "no reason",
+              field != NULL ? ", field " : "",
+              loggable(field, fbuf, sizeof(fbuf)));
   }
   if (n > WH_LOG_UNKNOWN)
     log_warnx("webhook: %zu more events of unknown kind kept",
@@ -186,18 +203,20 @@ deliver(struct wh_job *j)
   events = webhook_parse(j->body.data != NULL ? j->body.data : "",
                          j->body.len, &e);
   if (events == NULL) {
+    char why[sizeof(e.msg)];
     /* Signed by Meta but unreadable: keep the raw body and acknowledge,
      * or Meta would re-send it for days. */
     log_warnx("webhook: kept a signed delivery of %zu bytes that does not "
-              "parse: %s", j->body.len, e.msg);
+              "parse: %s", j->body.len, loggable(e.msg, why, sizeof(why)));
     events = empty = json_array();
     err_clear(&e);
   }
   if (store_ingest(h->cfg.store, j->body.data, j->body.len, events, &res,
                    &e) != 0) {
+    char why[sizeof(e.msg)];
     /* Nothing stored: Meta will re-send. */
     log_errorx("webhook: cannot store a delivery of %zu bytes: %s",
-               j->body.len, e.msg);
+               j->body.len, loggable(e.msg, why, sizeof(why)));
     j->status = 500;
     j->answer = error_body("the delivery could not be stored; retry");
     json_decref(events);
