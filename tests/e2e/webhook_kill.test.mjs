@@ -9,6 +9,8 @@
 // must report every re-delivered event of those POSTs as a duplicate.
 // (The test fails if the receiver answers before the store's COMMIT:
 // deliveries still waiting for the store when the kill lands are lost.)
+// A second test sends SIGTERM mid-burst instead: the server must exit 0
+// after storing and answering what it accepted, and refuse the rest.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +28,7 @@ const POSTS = 1500;         // deliveries in the burst
 const PER_POST = 4;         // messages per delivery
 const KILL_AFTER = 150;     // acknowledged deliveries before the SIGKILL
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'igmcp-whkill-'));
-const DB = path.join(tmp, 'inbox.db');
+let DB = path.join(tmp, 'inbox.db');
 const procs = [];
 
 after(() => {
@@ -90,6 +92,26 @@ function post(agent, base, body) {
   });
 }
 
+/* Every event of the deliveries in ok must be in the file, and no
+ * delivery half stored. */
+function checkFile(ok) {
+  const keys = sqliteKeys();
+  if (keys === null) {
+    console.log('# sqlite3 CLI not found: checking through the restarted server only');
+    return;
+  }
+  const missing = [];
+  for (const i of ok) {
+    for (let j = 0; j < PER_POST; j++) if (!keys.has(`message:k${i}-${j}`)) missing.push(`k${i}-${j}`);
+  }
+  assert.deepEqual(missing, [], `${missing.length} acknowledged events missing`);
+  for (let i = 0; i < POSTS; i++) {
+    let n = 0;
+    for (let j = 0; j < PER_POST; j++) if (keys.has(`message:k${i}-${j}`)) n++;
+    assert.ok(n === 0 || n === PER_POST, `delivery ${i} is half stored (${n} of ${PER_POST})`);
+  }
+}
+
 function sqliteKeys() {
   const r = spawnSync('sqlite3', [DB, "SELECT key FROM events WHERE kind = 'message'"],
                       { encoding: 'utf8' });
@@ -128,23 +150,7 @@ test('SIGKILL in the middle of a webhook burst loses no acknowledged event', asy
   assertNoSecrets(s.stderr(), { IG_APP_SECRET: SECRET }, 'the server log');
 
   // 1. The file, as SQLite reads it (recovering the WAL).
-  const keys = sqliteKeys();
-  if (keys !== null) {
-    const missing = [];
-    for (const i of ok) {
-      for (let j = 0; j < PER_POST; j++) if (!keys.has(`message:k${i}-${j}`)) missing.push(`k${i}-${j}`);
-    }
-    assert.deepEqual(missing, [], `${missing.length} acknowledged events missing after SIGKILL`);
-    assert.ok(keys.size >= ok.length * PER_POST);
-    // All or nothing per delivery: no delivery is half stored.
-    for (let i = 0; i < POSTS; i++) {
-      let n = 0;
-      for (let j = 0; j < PER_POST; j++) if (keys.has(`message:k${i}-${j}`)) n++;
-      assert.ok(n === 0 || n === PER_POST, `delivery ${i} is half stored (${n} of ${PER_POST})`);
-    }
-  } else {
-    console.log('# sqlite3 CLI not found: checking through the restarted server only');
-  }
+  checkFile(ok);
 
   // 2. The restarted server on the same file: every acknowledged delivery
   // sent again is all duplicates.
@@ -162,4 +168,28 @@ test('SIGKILL in the middle of a webhook burst loses no acknowledged event', asy
   assert.equal(ex2.code, 0, `the restarted server exited with ${JSON.stringify(ex2)}: ${s2.stderr().slice(-800)}`);
   assertNoSecrets(s2.stderr(), { IG_APP_SECRET: SECRET }, 'the restarted server log');
   console.log(`# ${ok.length} of ${POSTS} deliveries acknowledged before SIGKILL, all stored`);
+});
+
+test('SIGTERM in the middle of a webhook burst: accepted deliveries are stored, then exit 0', async () => {
+  DB = path.join(tmp, 'term.db');
+  const s = await serve();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 48 });
+  const bodies = Array.from({ length: POSTS }, (_, i) => delivery(i));
+  const results = new Array(POSTS);
+  let acked = 0;
+  await Promise.all(bodies.map(async (body, i) => {
+    const r = await post(agent, s.base, body);
+    results[i] = r;
+    if (r.status === 200 && ++acked === KILL_AFTER) s.proc.kill('SIGTERM');
+  }));
+  agent.destroy();
+  const ex = await s.exited;
+  assert.equal(ex.code, 0, `exit ${JSON.stringify(ex)}: ${s.stderr().slice(-800)}`);
+  const ok = results.map((r, i) => (r.status === 200 ? i : -1)).filter((i) => i >= 0);
+  assert.ok(ok.length >= KILL_AFTER && ok.length < POSTS, `${ok.length} acknowledged`);
+  for (const r of results) {
+    assert.ok(r.status === 200 || r.status === 503 || r.error, `unexpected status ${r.status}`);
+  }
+  checkFile(ok);
+  console.log(`# ${ok.length} of ${POSTS} deliveries acknowledged around SIGTERM, all stored`);
 });
