@@ -11,7 +11,8 @@ set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config libjansson-dev \
 libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev \
-libcmocka-dev json-schema-test-suite clang libclang-rt-14-dev nodejs npm"
+libcmocka-dev json-schema-test-suite sqlite3 clang libclang-rt-14-dev \
+nodejs npm"
 
 missing=""
 for p in $PKGS; do

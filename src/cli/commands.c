@@ -479,6 +479,10 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   /* The CLI's 0 (never) is the config's negative; its -1 (unset) is 0. */
   hc->idle_timeout = o->idle_timeout < 0 ? 0
                      : o->idle_timeout == 0 ? -1 : o->idle_timeout;
+  /* The webhook receiver on /webhook. */
+  hc->app_secret = o->cfg.app_secret;
+  hc->verify_token = o->cfg.verify_token;
+  hc->store = sc->store;
   h = http_start(hc, &e);
   if (h == NULL) {
     fprintf(stderr, "igmcp: %s\n", e.msg);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * http.c: the Streamable HTTP transport's requests: the access handler,
- * POST, GET and DELETE on /mcp, routing, start and stop.  The design and
+ * POST, GET and DELETE on /mcp, routing, start and stop.  /webhook is
+ * http_webhook.c's.  The design and
  * its locking rules are at the top of http_int.h.
  */
 #include "transport/http_int.h"
@@ -23,6 +24,7 @@
 #include "base/pool.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
+#include "webhook/webhook.h"
 
 /* 1 when the Accept header lists type (a plain substring test: media
  * ranges with parameters still contain the type). */
@@ -456,6 +458,10 @@ route(struct http_server *h, struct MHD_Connection *c, struct conn *cx,
       return http_send_empty(c, 405);
     return handle_healthz(h, c);
   }
+  /* Meta, from the internet, through whatever proxy terminates TLS: the
+   * signature is the check, not Host, Origin or a bearer token. */
+  if (strcmp(url, WEBHOOK_PATH) == 0)
+    return http_webhook(h, c, cx, method);
   /* DNS rebinding: a page on a foreign name that resolves to 127.0.0.1
    * still sends its own name as Host. */
   if (host != NULL && !http_host_chars_ok(host))
@@ -532,9 +538,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   if (cx == NULL) {
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "Content-Length");
+    size_t cap = strcmp(url, WEBHOOK_PATH) == 0 ? WEBHOOK_MAX_BODY
+                                                : JSONRPC_MAX_MESSAGE;
     cx = xcalloc(1, sizeof(*cx));
-    buf_init(&cx->body, JSONRPC_MAX_MESSAGE);
-    if (cl != NULL && strtoull(cl, NULL, 10) > JSONRPC_MAX_MESSAGE)
+    buf_init(&cx->body, cap);
+    if (cl != NULL && strtoull(cl, NULL, 10) > cap)
+      cx->too_big = 1;
+    /* An unsigned delivery gets 401 whatever it says: not worth keeping
+     * up to 16 MiB of it (too_big also means "drop the body"). */
+    if (cap == WEBHOOK_MAX_BODY &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    "X-Hub-Signature-256") == NULL)
       cx->too_big = 1;
     *con_cls = cx;
     return MHD_YES;
@@ -542,15 +556,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
   if (*upload_data_size != 0) {
     if (!cx->too_big &&
         buf_append(&cx->body, upload_data, *upload_data_size) != 0) {
+      size_t cap = cx->body.max;
       cx->too_big = 1;
       buf_free(&cx->body);
-      buf_init(&cx->body, JSONRPC_MAX_MESSAGE);
+      buf_init(&cx->body, cap);
     }
     *upload_data_size = 0;
     return MHD_YES;
   }
   if (cx->st != NULL)
     return http_finish_json(h, c, cx, NULL);
+  if (cx->wh != NULL)
+    return http_webhook_finish(h, c, cx);
   return route(h, c, cx, url, method);
 }
 
@@ -560,13 +577,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
   struct conn *cx = *con_cls;
 
-  (void)cls;
   (void)c;
   (void)toe;
   if (cx == NULL)
     return;
   if (cx->st != NULL)
     http_stream_destroy(cx->st);
+  http_webhook_release(cls, cx);
   buf_free(&cx->body);
   free(cx);
   *con_cls = NULL;
@@ -669,8 +686,11 @@ http_start(const struct http_config *cfg, struct err *e)
     h->tokenlen = strlen(h->token);
     log_add_secret(h->token);
   }
+  log_add_secret(cfg->app_secret);
+  log_add_secret(cfg->verify_token);
   log_set_sink(mcp_server_log_sink, NULL);
   h->pool = pool_new(cfg->server.workers);
+  h->wh_pool = pool_new(WEBHOOK_WORKERS);
   h->d = MHD_start_daemon(
       flags, cfg->port, NULL, NULL, on_request, h,
       MHD_OPTION_SOCK_ADDR, sa,
@@ -750,6 +770,8 @@ http_stop(struct http_server *h, long drain_ms)
     snap[n++] = ss;
   }
   pthread_mutex_unlock(&h->mu);
+  /* Deliveries accepted before closing are committed and answered. */
+  http_webhook_drain(h);
   for (int i = 0; i < n; i++) {
     int64_t left = deadline - clock_mono_ms();
     mcp_server_shutdown(snap[i]->srv, left > 0 ? (long)left : 0);
@@ -782,6 +804,7 @@ http_stop(struct http_server *h, long drain_ms)
     h->dead = ss->next;
     http_session_free(ss);
   }
+  pool_free(h->wh_pool);
   pool_free(h->pool);
   if (h->token != NULL) {
     memset(h->token, 0, h->tokenlen);

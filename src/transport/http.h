@@ -3,7 +3,7 @@
  * http.h: the Streamable HTTP transport (MCP 2025-11-25 and older), on
  * libmicrohttpd.  One endpoint, /mcp, for POST, GET and DELETE; /healthz
  * for orchestrators; /.well-known/oauth-protected-resource when bearer
- * authentication is on.  Every initialize POST creates a session with its
+ * authentication is on; /webhook for Meta's webhooks.  Every initialize POST creates a session with its
  * own mcp_server; the graph client, the account and the registry are
  * shared.  docs/internals/http.md describes the design.
  */
@@ -14,6 +14,8 @@
 
 #include "base/err.h"
 #include "mcp/server.h"
+
+struct store;
 
 struct http_config {
   const char *addr;             /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
@@ -35,6 +37,14 @@ struct http_config {
   /* Seconds without a request or an open stream after which a session
    * ends; 0: HTTP_IDLE_TIMEOUT_DEFAULT, negative: never. */
   long idle_timeout;
+  /* The webhook receiver on /webhook (docs/internals/webhook-receiver.md):
+   * the app secret that signs deliveries (IG_APP_SECRET; NULL: POST gets
+   * 503), the handshake's verify token (IG_WEBHOOK_VERIFY_TOKEN; NULL:
+   * GET gets 403) and the store deliveries go to (NULL: POST gets 503).
+   * Borrowed; they must outlive the server. */
+  const char *app_secret;
+  const char *verify_token;
+  struct store *store;
 };
 
 #define HTTP_MAX_SESSIONS_DEFAULT 256

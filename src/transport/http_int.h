@@ -15,6 +15,8 @@
  *                       and the keeper thread shuts its server down and
  *                       frees it (never the daemon's thread: joining
  *                       workers there would stall every connection).
+ *   struct wh_job       a POST /webhook being stored (http_webhook.c),
+ *                       owned by its connection's struct conn.
  *   struct stream       where outgoing messages of a session go: a POST
  *                       waiting for its JSON answer (owned by the
  *                       connection's struct conn), a POST answered as an
@@ -23,8 +25,9 @@
  *
  * Threads: the daemon's single polling thread runs every MHD callback and
  * every mcp_server_handle; the sessions' workers call session_write; the
- * keeper reaps ended sessions and sends keep-alive comments.  One mutex,
- * h->mu, guards the session table and every stream.  It is never held
+ * keeper reaps ended sessions and sends keep-alive comments; the webhook
+ * pool (h->wh_pool) stores deliveries.  One mutex, h->mu, guards the
+ * session table, every stream and every webhook job's state.  It is never held
  * while calling into an mcp_server or logging (session_write runs with the
  * server's output mutex and maybe the log mutex held, and takes h->mu), so
  * the lock order is: log, server out_mu, h->mu, MHD's internal locks.
@@ -56,6 +59,11 @@
 #include "transport/http.h"
 
 #define ENDPOINT "/mcp"
+/* Meta's webhook endpoint: exempt from the /mcp checks (Host, Origin,
+ * bearer token, MCP-Protocol-Version), as Meta calls it from outside. */
+#define WEBHOOK_PATH "/webhook"
+/* Threads storing webhook deliveries (apart from the MCP workers). */
+#define WEBHOOK_WORKERS 2
 #define PRM_PATH "/.well-known/oauth-protected-resource"
 /* An SSE stream whose client stops reading is ended past this backlog. */
 #define STREAM_BACKLOG_MAX (16u * 1024 * 1024)
@@ -79,6 +87,7 @@ enum stream_kind {
 
 struct session;
 struct replay;
+struct wh_job;
 
 struct stream {
   struct stream *snext;        /* in its session's list */
@@ -117,8 +126,10 @@ struct session {
 /* Per-request state, from the first access-handler call to completion. */
 struct conn {
   struct buf body;
-  int too_big;
+  int too_big;                 /* the body is dropped as it arrives: past
+                                  its cap, or an unsigned /webhook POST */
   struct stream *st;           /* an ST_JSON answer awaited (owned) */
+  struct wh_job *wh;           /* a webhook delivery being stored */
 };
 
 struct http_server {
@@ -132,6 +143,9 @@ struct http_server {
   struct session *dead;
   int nsessions;               /* live sessions a client can name */
   struct pool *pool;           /* the workers every session shares */
+  struct pool *wh_pool;        /* the webhook receiver's workers */
+  int wh_running;              /* webhook jobs not yet done */
+  int wh_conns;                /* webhook connections not yet completed */
   long nstreams;               /* streams not yet freed */
   int closing;                 /* http_stop began: refuse requests */
   int stopping;                /* the keeper may exit once dead is empty */
@@ -221,6 +235,22 @@ int http_is_modern(struct MHD_Connection *c, const struct jsonrpc_msg *m);
 enum MHD_Result http_post_modern(struct http_server *h,
                                  struct MHD_Connection *c, struct conn *cx,
                                  const struct jsonrpc_msg *m);
+
+/* ---- http_webhook.c: Meta's webhooks on /webhook ---- */
+
+/* GET (the handshake) or POST (a delivery, stored on h->wh_pool; the
+ * connection is suspended until it is committed). */
+enum MHD_Result http_webhook(struct http_server *h, struct MHD_Connection *c,
+                             struct conn *cx, const char *method);
+/* A resumed delivery: sends its answer (or suspends again). */
+enum MHD_Result http_webhook_finish(struct http_server *h,
+                                    struct MHD_Connection *c,
+                                    struct conn *cx);
+/* The connection completed: frees cx->wh, or leaves it to its worker. */
+void http_webhook_release(struct http_server *h, struct conn *cx);
+/* Waits (without bound) until every accepted delivery is stored, then up
+ * to STOP_WAIT_MS for their answers to be sent.  h->closing is set. */
+void http_webhook_drain(struct http_server *h);
 
 /* ---- http_guard.c: who may talk to us ---- */
 
