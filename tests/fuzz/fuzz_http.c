@@ -6,7 +6,7 @@
  * a new loopback connection, the write side is shut, and the answer read
  * to the end.  That drives libmicrohttpd's parser and all of igmcp's
  * handling: Host and Origin checks, sessions, protocol headers, JSON-RPC
- * bodies, SSE, the metadata document.  Properties: the server never hangs
+ * bodies, SSE, the metadata document, the webhook receiver.  Properties: the server never hangs
  * (it answers the input, or a fresh request after it, within 10 s),
  * whatever it answers is
  * an HTTP/1.x status line, credentials never appear in it, and the server
@@ -88,6 +88,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
   hc.server.store = st;
   hc.server.now_ms = sandbox_now_ms;
   hc.server.now_arg = sbx;
+  hc.app_secret = SANDBOX_APP_SECRET; /* /webhook takes deliveries */
+  hc.verify_token = "fuzz-verify-token";
+  hc.store = st;
   hc.idle_timeout = 2; /* sessions the fuzzer opens end soon */
   if ((hs = http_start(&hc, &e)) == NULL)
     goto fail;
