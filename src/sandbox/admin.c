@@ -284,6 +284,18 @@ post_fault(struct sbx_req *r)
       world_now(&sb->world);
     goto done;
   }
+  if (strcmp(kind, "usage") == 0) {
+    /* The usage headers report at least this percentage until cleared. */
+    json_t *v = json_object_get(r->body, "percent");
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > 100) {
+      admin_err(r, 400, "percent must be an integer 0..100");
+      return;
+    }
+    sb->tokens[0].usage_floor = sb->tokens[1].usage_floor =
+      (int)json_integer_value(v);
+    goto done;
+  }
   if (strcmp(kind, "require_proof") == 0) {
     json_t *v = json_object_get(r->body, "value");
     sb->require_proof = v == NULL || json_is_true(v);
@@ -330,7 +342,7 @@ post_fault(struct sbx_req *r)
     }
   } else {
     admin_err(r, 400, "kind must be throttle, http_error, delay, "
-              "expire_token or require_proof");
+              "expire_token, usage or require_proof");
     return;
   }
   sb->faults[sb->nfaults++] = f;
@@ -388,6 +400,7 @@ sbx_admin(struct sbx_req *r, const char *sub)
     sb->nfaults = 0;
     sb->require_proof = 0;
     sb->tokens[0].expired_at = sb->tokens[1].expired_at = 0;
+    sb->tokens[0].usage_floor = sb->tokens[1].usage_floor = 0;
     r->resp = json_pack("{s:b,s:i}", "ok", 1, "faults", 0);
   } else if (strcmp(sub, "requests") == 0 && method_is(r, "GET")) {
     get_requests(r);

@@ -346,21 +346,49 @@ redact(const json_t *in)
   return o;
 }
 
+void
+sbx_token_count(struct sbx_token *t, int64_t now_ms)
+{
+  int64_t m = now_ms / 60000;
+  int b = (int)(m % 60);
+
+  t->calls++;
+  if (t->minute[b] != m) {
+    t->minute[b] = m;
+    t->per_minute[b] = 0;
+  }
+  t->per_minute[b]++;
+}
+
+int
+sbx_token_usage(const struct sbx_token *t, int64_t now_ms)
+{
+  int64_t m = now_ms / 60000;
+  uint64_t n = 0;
+  int pct;
+
+  for (int b = 0; b < 60; b++)
+    if (t->minute[b] > m - 60 && t->minute[b] <= m)
+      n += t->per_minute[b];
+  pct = (int)(n * 100 / SBX_HOURLY_CALLS);
+  if (pct < t->usage_floor)
+    pct = t->usage_floor;
+  return pct > 100 ? 100 : pct;
+}
+
 /* X-App-Usage (or IG's x-app-usage) and X-Business-Use-Case-Usage from
- * the token's call count; 100 and the regain time while throttled. */
+ * the token's calls in the trailing hour (time and CPU follow at fixed
+ * ratios); 100 and the regain time while throttled. */
 static void
 usage_headers(struct sbx_req *r, struct MHD_Response *resp)
 {
   const struct sbx_token *t = &r->sb->tokens[r->tok];
-  long calls = (long)t->calls;
-  long cc = calls / 4, tt = calls / 6, cpu = calls / 10;
+  long cc = sbx_token_usage(t, world_now(&r->sb->world));
+  long tt = cc * 2 / 3, cpu = cc * 2 / 5;
   char *app, *buc;
   const char *owner = r->host == SBX_HOST_IG ? SANDBOX_IG_USER_ID
                                              : SANDBOX_PAGE_ID;
 
-  cc = cc > 99 ? 99 : cc;
-  tt = tt > 99 ? 99 : tt;
-  cpu = cpu > 99 ? 99 : cpu;
   if (r->throttled)
     cc = tt = cpu = 100;
   if (r->host == SBX_HOST_IG) {
@@ -517,7 +545,7 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
       if (strcmp(token, sb->tokens[i].value) == 0)
         r.tok = (enum sbx_token_kind)i;
   if (r.tok != SBX_TOK_NONE)
-    sb->tokens[r.tok].calls++;
+    sbx_token_count(&sb->tokens[r.tok], world_now(&sb->world));
   {
     struct sbx_fault *f = take_fault(sb, 1, method, url);
     delay = f != NULL ? f->delay_ms : 0;
@@ -624,6 +652,9 @@ sbx_reset(struct sandbox *sb)
   for (int i = 0; i < 2; i++) {
     sb->tokens[i].expired_at = 0;
     sb->tokens[i].calls = 0;
+    sb->tokens[i].usage_floor = 0;
+    memset(sb->tokens[i].minute, 0, sizeof(sb->tokens[i].minute));
+    memset(sb->tokens[i].per_minute, 0, sizeof(sb->tokens[i].per_minute));
   }
 }
 

@@ -33,11 +33,23 @@ enum sbx_host {
 
 enum sbx_token_kind { SBX_TOK_NONE = -1, SBX_TOK_IG = 0, SBX_TOK_FB = 1 };
 
+/* Calls counted per minute of the sandbox clock over the trailing hour,
+ * against SBX_HOURLY_CALLS, as Meta's rolling one-hour usage window. */
+#define SBX_HOURLY_CALLS 4800
+
 struct sbx_token {
   const char *value;
   int64_t expired_at;   /* sandbox time the admin expired it, 0 if valid */
-  uint64_t calls;       /* feeds the usage headers */
+  uint64_t calls;       /* since start */
+  int64_t minute[60];   /* the sandbox minute each bucket counts */
+  uint32_t per_minute[60];
+  int usage_floor;      /* percent set by a "usage" fault, 0 for none */
 };
+
+/* Counts one call at sandbox time now_ms; the trailing hour's usage as a
+ * percentage (with the floor, at most 100). */
+void sbx_token_count(struct sbx_token *t, int64_t now_ms);
+int sbx_token_usage(const struct sbx_token *t, int64_t now_ms);
 
 enum sbx_fault_kind {
   SBX_FAULT_THROTTLE = 1,
