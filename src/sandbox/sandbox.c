@@ -532,7 +532,10 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
     struct sbx_fault *f = take_fault(sb, 0, method, url);
     if (f != NULL && f->kind == SBX_FAULT_HTTP)
       http_fault_error(&r, f);
-    else if (check_auth(&r, token) == 0) {
+    else if (sbx_route_app_subscriptions(&r, token)) {
+      if (f != NULL)
+        f->count++; /* app-token routes are not throttled */
+    } else if (check_auth(&r, token) == 0) {
       if (f != NULL)
         throttle_error(&r, f);
       else
@@ -663,6 +666,8 @@ sandbox_start(const struct sandbox_opts *o, struct err *e)
   sb->seed = o != NULL ? o->seed : 0;
   sb->tokens[SBX_TOK_IG].value = SANDBOX_IG_TOKEN;
   sb->tokens[SBX_TOK_FB].value = SANDBOX_FB_TOKEN;
+  hooks_init(&sb->hooks);
+  sb->hooks.secret = xstrdup(sb->app_secret);
   sbx_reset(sb);
   sb->daemon = MHD_start_daemon(
     flags, o != NULL ? o->port : 0, NULL, NULL, on_request, sb,
@@ -710,6 +715,7 @@ sandbox_stop(struct sandbox *s)
   __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
   if (s->daemon != NULL)
     MHD_stop_daemon(s->daemon);
+  hooks_free(&s->hooks);
   world_free(&s->world);
   for (size_t i = 0; i < SBX_LOG_MAX; i++)
     json_decref(s->log[i]);
