@@ -27,7 +27,7 @@
 struct sandbox;
 struct sbx_req;
 
-#define HOOKS_LOG_MAX 64          /* deliveries kept for GET /__sandbox/webhooks */
+#define HOOKS_LOG_MAX 64          /* deliveries GET /__sandbox/webhooks shows */
 #define HOOKS_QUEUE_MAX 10000     /* events waiting; more are dropped */
 #define HOOKS_BATCH_MAX 1000      /* entries per POST, as Meta */
 

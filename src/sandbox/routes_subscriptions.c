@@ -95,7 +95,8 @@ sbx_route_subscribed_apps(struct sbx_req *r, const char *obj,
       sbx_err_param(r, "The parameter subscribed_fields is required");
       return 1;
     }
-    if (hooks_parse_fields(v, page ? HOOKS_FIELDS_PAGE : HOOKS_FIELDS_IG, &parsed, &b, err, sizeof(err)) != 0) {
+    if (hooks_parse_fields(v, page ? HOOKS_FIELDS_PAGE : HOOKS_FIELDS_IG,
+                           &parsed, &b, err, sizeof(err)) != 0) {
       json_decref(tmp);
       sbx_err_param(r, "%s", err);
       return 1;
