@@ -16,6 +16,7 @@
  * freed by the completion callback.
  */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -660,6 +661,9 @@ sandbox_start(const struct sandbox_opts *o, struct err *e)
     return NULL;
   }
   sb = xcalloc(1, sizeof(*sb));
+  /* The webhook thread and the subscription handshake use libcurl;
+   * balanced by sandbox_stop (the init is reference-counted). */
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   pthread_mutex_init(&sb->mu, NULL);
   sb->app_secret = xstrdup(o != NULL && o->app_secret != NULL
                            ? o->app_secret : SANDBOX_APP_SECRET);
@@ -722,4 +726,5 @@ sandbox_stop(struct sandbox *s)
   free(s->app_secret);
   pthread_mutex_destroy(&s->mu);
   free(s);
+  curl_global_cleanup();
 }
