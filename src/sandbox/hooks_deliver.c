@@ -14,8 +14,9 @@
  *
  * Locking: h->mu guards everything here; the thread drops it for the
  * HTTP exchange and waits on h->cv, which hooks_free signals, so stopping
- * interrupts a backoff at once and an exchange within a few ms (the
- * transfer callback checks h->stop).
+ * interrupts a backoff at once and an exchange within about a second (the
+ * transfer callback, which libcurl calls at least once a second, checks
+ * h->stop).
  */
 #include <curl/curl.h>
 #include <stdio.h>

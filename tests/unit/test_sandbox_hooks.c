@@ -447,7 +447,7 @@ test_signed_shapes_batched(void **state)
   json_t *j = NULL, *row;
 
   (void)state;
-  configure("\"batch_ms\":300,\"subscribed_fields\":[\"messages\","
+  configure("\"batch_ms\":1000,\"subscribed_fields\":[\"messages\","
             "\"comments\",\"message_reactions\",\"messaging_seen\"]");
   assert_int_equal(req("POST", "/__sandbox/inbound", "{\"username\":"
                        "\"kenji.tanaka\",\"text\":\"こんにちは / ok\"}", &j),
