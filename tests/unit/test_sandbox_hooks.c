@@ -442,9 +442,9 @@ test_app_subscription_handshake(void **state)
 static void
 test_signed_shapes_batched(void **state)
 {
-  char kinds[256], *seen_body;
-  const char *mid;
-  json_t *j = NULL, *row;
+  char kinds[256], *seen_body, *mid, *uid;
+  json_t *j = NULL, *row, *ev;
+  struct err e = { 0 };
 
   (void)state;
   configure("\"batch_ms\":1000,\"subscribed_fields\":[\"messages\","
@@ -452,7 +452,8 @@ test_signed_shapes_batched(void **state)
   assert_int_equal(req("POST", "/__sandbox/inbound", "{\"username\":"
                        "\"kenji.tanaka\",\"text\":\"こんにちは / ok\"}", &j),
                    200);
-  mid = json_string_value(json_object_get(j, "message_id"));
+  mid = xstrdup(json_string_value(json_object_get(j, "message_id")));
+  uid = xstrdup(json_string_value(json_object_get(j, "user_id")));
   seen_body = xasprintf("{\"username\":\"kenji.tanaka\",\"mid\":\"%s\"}",
                         mid);
   json_decref(j);
@@ -467,6 +468,28 @@ test_signed_shapes_batched(void **state)
   assert_int_equal(rx_count(), 1); /* one POST, four entries */
   kinds_of(0, kinds, sizeof(kinds));
   assert_string_equal(kinds, "message,comment,reaction,seen");
+  /* The fields the store keys on come out as the receiver expects. */
+  ev = webhook_parse(rx.posts[0].body, rx.posts[0].len, &e);
+  assert_non_null(ev);
+  for (size_t i = 0; i < 4; i++)
+    assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(ev, i), "account_id")),
+                        SANDBOX_IG_USER_ID);
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 0), "mid")), mid);
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 0), "user_id")), uid);
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 0), "text")), "こんにちは / ok");
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 1), "username")), "ann.b");
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 2), "mid")), mid);
+  assert_string_equal(json_string_value(json_object_get(
+                        json_array_get(ev, 3), "user_id")), uid);
+  json_decref(ev);
+  free(mid);
+  free(uid);
   /* The signature covers the exact bytes with the app secret. */
   assert_true(webhook_signature_ok(rx.posts[0].sig, rx.posts[0].body,
                                    rx.posts[0].len, SANDBOX_APP_SECRET,
