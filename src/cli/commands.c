@@ -462,7 +462,7 @@ bad:
  * cli_serve set before starting any) and taken here with sigwait. */
 static int
 serve_http(const struct opts *o, const struct mcp_server_config *sc,
-           struct http_config *hc)
+           struct http_config *hc, struct sandbox *sandbox)
 {
   struct http_server *h;
   struct err e = { 0 };
@@ -490,6 +490,17 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   }
   fprintf(stderr, "igmcp: serving MCP on %s%s\n", http_url(h),
           o->auth_token_file != NULL ? " (bearer token required)" : "");
+  /* The sandbox delivers its webhooks to this server's /webhook, signed
+   * with the app secret the receiver checks (accounts still subscribe
+   * with ig_subscribe_webhooks). */
+  if (sandbox != NULL && o->cfg.app_secret != NULL) {
+    const char *u = http_url(h), *path = strchr(u + 7, '/');
+    char *cb = xasprintf("%.*s/webhook",
+                         (int)(path != NULL ? path - u : (long)strlen(u)), u);
+    if (sandbox_webhooks_set(sandbox, cb, o->cfg.app_secret) != 0)
+      log_warnx("sandbox: webhooks need a loopback --http address");
+    free(cb);
+  }
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
@@ -576,7 +587,7 @@ cli_serve(int argc, char **argv)
                : "");
   sc.instructions = instructions;
   if (o.http != NULL) {
-    rc = serve_http(&o, &sc, &hc);
+    rc = serve_http(&o, &sc, &hc, rt.sandbox);
   } else {
     srv = mcp_server_new(&sc);
     rc = stdio_serve(srv, 0) == 0 ? 0 : 1;

@@ -243,6 +243,7 @@ post_inbound(struct sbx_req *r)
     m->text = xstrdup(text);
   inbound_attachments(r, m, atts);
   c->unread++;
+  hooks_message(r->sb, c, m);
   r->resp = json_pack("{s:s,s:s,s:s,s:I}", "conversation_id", c->id,
                       "message_id", m->mid,
                       "user_id", w->users[c->user]->id,
@@ -411,7 +412,7 @@ sbx_admin(struct sbx_req *r, const char *sub)
     }
     sb->log_next = sb->log_count = 0;
     r->resp = json_pack("{s:b}", "ok", 1);
-  } else {
+  } else if (!sbx_admin_hooks(r, sub)) {
     admin_err(r, 404, "no such admin endpoint");
   }
 }

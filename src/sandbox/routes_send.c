@@ -346,6 +346,7 @@ sbx_post_messages(struct sbx_req *r)
   c->unread = 0;
   if (strcmp(c->folder, "other") == 0)
     snprintf(c->folder, sizeof(c->folder), "inbox");
+  hooks_message(sb, c, m); /* the echo, for webhook subscribers */
   r->resp = json_pack("{s:s,s:s}", "recipient_id", s.rid, "message_id",
                       m->mid);
 out:

@@ -16,6 +16,7 @@
  * freed by the completion callback.
  */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -560,7 +561,10 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
     struct sbx_fault *f = take_fault(sb, 0, method, url);
     if (f != NULL && f->kind == SBX_FAULT_HTTP)
       http_fault_error(&r, f);
-    else if (check_auth(&r, token) == 0) {
+    else if (sbx_route_app_subscriptions(&r, token)) {
+      if (f != NULL)
+        f->count++; /* app-token routes are not throttled */
+    } else if (check_auth(&r, token) == 0) {
       if (f != NULL)
         throttle_error(&r, f);
       else
@@ -688,12 +692,17 @@ sandbox_start(const struct sandbox_opts *o, struct err *e)
     return NULL;
   }
   sb = xcalloc(1, sizeof(*sb));
+  /* The webhook thread and the subscription handshake use libcurl;
+   * balanced by sandbox_stop (the init is reference-counted). */
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   pthread_mutex_init(&sb->mu, NULL);
   sb->app_secret = xstrdup(o != NULL && o->app_secret != NULL
                            ? o->app_secret : SANDBOX_APP_SECRET);
   sb->seed = o != NULL ? o->seed : 0;
   sb->tokens[SBX_TOK_IG].value = SANDBOX_IG_TOKEN;
   sb->tokens[SBX_TOK_FB].value = SANDBOX_FB_TOKEN;
+  hooks_init(&sb->hooks);
+  sb->hooks.secret = xstrdup(sb->app_secret);
   sbx_reset(sb);
   sb->daemon = MHD_start_daemon(
     flags, o != NULL ? o->port : 0, NULL, NULL, on_request, sb,
@@ -741,10 +750,12 @@ sandbox_stop(struct sandbox *s)
   __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
   if (s->daemon != NULL)
     MHD_stop_daemon(s->daemon);
+  hooks_free(&s->hooks);
   world_free(&s->world);
   for (size_t i = 0; i < SBX_LOG_MAX; i++)
     json_decref(s->log[i]);
   free(s->app_secret);
   pthread_mutex_destroy(&s->mu);
   free(s);
+  curl_global_cleanup();
 }

@@ -30,6 +30,13 @@ void sandbox_stop(struct sandbox *s);
 /* The sandbox clock (wall clock plus the admin API's offset) in unix
  * milliseconds; arg is the struct sandbox.  Fits struct call's now_ms. */
 int64_t sandbox_now_ms(void *arg);
+/* Delivers the sandbox's webhooks to url (http:// on 127.0.0.1, localhost
+ * or [::1]), signed with secret (NULL: keep the current one, by default
+ * the sandbox app secret).  The account still has to subscribe
+ * (/{id}/subscribed_apps).  NULL url stops delivery.  Returns -1 for a
+ * URL that is not loopback.  Thread-safe. */
+int sandbox_webhooks_set(struct sandbox *s, const char *url,
+                         const char *secret);
 
 /* Credentials the sandbox accepts.  They are not secrets, but igmcp still
  * treats them as if they were. */

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "hooks.h"
 #include "sandbox.h"
 #include "world.h"
 
@@ -83,6 +84,7 @@ struct sandbox {
   size_t log_next;      /* slot the next entry goes to */
   size_t log_count;
   int stopping;
+  struct sbx_hooks hooks;  /* outgoing webhooks (hooks.h) */
 };
 
 /* Types an error can take; some depend on the host being emulated. */

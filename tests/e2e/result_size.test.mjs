@@ -115,6 +115,9 @@ function argsFor(name, ids) {
     ig_get_messenger_profile: { ...detailed },
     ig_update_messenger_profile: { ice_breakers: [{ locale: 'default', call_to_actions: [1, 2, 3, 4].map(cta) }] },
     ig_delete_messenger_profile: { fields: ['ice_breakers'] },
+    ig_subscribe_webhooks: {},
+    ig_list_webhook_subscriptions: {},
+    ig_unsubscribe_webhooks: {},
   };
   return table[name];
 }
