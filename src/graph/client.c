@@ -179,6 +179,7 @@ graph_new(const struct graph_config *cfg, struct err *e)
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_init(&g->share_mu[i], NULL);
   pthread_mutex_init(&g->pool_mu, NULL);
+  graph__gov_init(&g->gov);
   g->share = curl_share_init();
   if (g->share == NULL ||
       curl_share_setopt(g->share, CURLSHOPT_LOCKFUNC, share_lock) ||
@@ -229,6 +230,7 @@ graph_free(struct graph *g)
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_destroy(&g->share_mu[i]);
   pthread_mutex_destroy(&g->pool_mu);
+  graph__gov_destroy(&g->gov);
   graph__free_secret(g->token);
   graph__free_secret(g->app_secret);
   explicit_bzero(g->proof, sizeof(g->proof));
@@ -600,6 +602,29 @@ graph_call(struct graph *g, const struct graph_request *req,
     goto out;
   }
 
+  /* The governor: Meta said wait (answer at once), or usage is high
+   * (pause first). */
+  {
+    long pause = graph__gov_admit(g, resp);
+    if (pause < 0) {
+      char iso[32];
+      clock_iso8601(clock_wall_s() + resp->wait_hint_s, iso);
+      rc = err_set(e, ERR_GRAPH, "Not sent: Meta throttled this account "
+                   "(code %d) and igmcp holds calls until access returns, "
+                   "at about %s (in %ld s); calling again sooner would "
+                   "only extend the block.", resp->error.code, iso,
+                   resp->wait_hint_s);
+      goto out;
+    }
+    if (pause > 0) {
+      log_info("graph: usage near the limit; pausing %ld ms before %s %s",
+               pause, req->method, req->path);
+      if (sleep_cancellable(pause, req->cancel)) {
+        rc = err_set(e, ERR_CANCELLED, "the Graph call was cancelled");
+        goto out;
+      }
+    }
+  }
   s = slot_borrow(g);
   errbuf[0] = '\0';
   if (s == NULL ||
@@ -661,6 +686,7 @@ graph_call(struct graph *g, const struct graph_request *req,
     }
   }
 
+  graph__gov_note(g, resp, rc);
   if (rc == ERR_GRAPH) {
     char what[300], next[200];
     graph__scrub_all(g, resp, NULL);

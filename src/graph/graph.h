@@ -130,6 +130,8 @@ struct graph_response {
   struct graph_error error; /* filled when graph_call returns ERR_GRAPH */
   int attempts;
   long wait_hint_s;    /* when throttled: seconds until access returns */
+  int held;            /* 1: not sent; the governor holds calls until
+                        * Meta's announced regain time (error replayed) */
 };
 
 struct graph;
@@ -157,6 +159,13 @@ void graph_response_free(struct graph_response *resp);
  * one line of valid UTF-8 without the token. */
 void graph_response_explain(const struct graph_response *resp, char *what,
                             size_t what_len, char *next, size_t next_len);
+
+/* The rate-limit governor's state for this client: {"host","state"
+ * ("ok", "slowing" or "held"), "usage_percent", "app"?,
+ * "business_use_case"?, "usage_seen_at"?, "pause_ms_per_call", "hold"?
+ * {"until","seconds_left","code","announced_by_meta"}, and counters}.
+ * The caller owns the result. */
+json_t *graph_rate_status(struct graph *g);
 
 /* 1 when id is a plausible Graph node id: 1..256 chars of [0-9A-Za-z_-:.]
  * with no '/', '?', '&', '%', whitespace or "..". */

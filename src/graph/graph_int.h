@@ -36,6 +36,36 @@ struct slot {
   struct slot *next;
 };
 
+/* The rate-limit governor (governor.c).  Above GOV_SLOW_FROM_PCT of usage
+ * each call waits, up to GOV_SLOW_MAX_MS at 100 %; usage older than
+ * GOV_USAGE_TTL_MS no longer counts (Meta's window rolls).  A throttling
+ * answer without Meta's regain time holds calls for GOV_HOLD_DEFAULT_MS. */
+#define GOV_SLOW_FROM_PCT 85
+#define GOV_SLOW_MAX_MS 1000L
+#define GOV_USAGE_TTL_MS (10L * 60 * 1000)
+#define GOV_HOLD_DEFAULT_MS (60L * 1000)
+
+struct gov {
+  pthread_mutex_t mu;
+  struct graph_usage usage;  /* the last usage Meta reported */
+  int64_t usage_ms;          /* when; 0 = never */
+  int64_t hold_until_ms;     /* no calls before this; 0 = none */
+  int64_t hold_since_ms;
+  int hold_announced;        /* 1 when Meta gave the regain time */
+  struct graph_error hold_error; /* the throttling answer, replayed */
+  unsigned long calls, held, slowed, throttled;
+  int64_t slowed_ms;
+};
+
+void graph__gov_init(struct gov *v);
+void graph__gov_destroy(struct gov *v);
+/* Before a call: the pause in ms (0 = go now), or -1 when the call is
+ * held; then resp has the throttling error, held = 1 and wait_hint_s. */
+long graph__gov_admit(struct graph *g, struct graph_response *resp);
+/* After a call: records usage, and a hold on a throttling answer. */
+void graph__gov_note(struct graph *g, const struct graph_response *resp,
+                     int rc);
+
 struct graph {
   enum graph_login login;
   char *token;
@@ -54,6 +84,7 @@ struct graph {
   pthread_mutex_t pool_mu;
   struct slot *idle;
   int nidle;
+  struct gov gov;
 };
 
 enum method { M_GET, M_POST, M_DELETE };

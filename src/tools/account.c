@@ -354,6 +354,8 @@ get_app_info(struct call *c, const json_t *args, struct result *r)
 /* The token tools (account_token.c). */
 int account_token_status(struct call *c, const json_t *args,
                          struct result *r);
+int account_rate_status(struct call *c, const json_t *args,
+                        struct result *r);
 int account_renew_token(struct call *c, const json_t *args,
                         struct result *r);
 
@@ -481,6 +483,42 @@ static const struct tool account_tools[] = {
         "\"required\":[\"login\",\"host\",\"valid\"]}",
     .hints = HINTS_READ,
     .run = account_token_status,
+  },
+  {
+    .name = "ig_rate_limit_status",
+    .title = "Show the rate-limit state",
+    .description =
+        "Show how close this account is to Meta's rate limits, from the "
+        "usage Meta reported on the last call (X-App-Usage and "
+        "X-Business-Use-Case-Usage), and whether igmcp is pausing calls "
+        "(usage above 85%) or holding them because Meta said to wait "
+        "(until when). Makes no Graph call. Use it before a large batch of "
+        "calls or after a rate_limited error.",
+    .input_schema = "{\"type\":\"object\",\"properties\":{},"
+                    "\"additionalProperties\":false}",
+    .output_schema =
+        "{\"type\":\"object\",\"properties\":{"
+        "\"host\":{\"type\":\"string\"},"
+        "\"state\":{\"type\":\"string\",\"enum\":[\"ok\",\"slowing\","
+        "\"held\",\"not_configured\"]},"
+        "\"usage_percent\":{\"type\":\"integer\"},"
+        "\"usage_seen_at\":{\"type\":\"string\"},"
+        "\"app\":{\"type\":\"object\"},"
+        "\"business_use_case\":{\"type\":\"object\"},"
+        "\"pause_ms_per_call\":{\"type\":\"integer\"},"
+        "\"hold\":{\"type\":\"object\",\"properties\":{"
+        "\"until\":{\"type\":\"string\"},"
+        "\"seconds_left\":{\"type\":\"integer\"},"
+        "\"code\":{\"type\":\"integer\"},"
+        "\"announced_by_meta\":{\"type\":\"boolean\"}}},"
+        "\"calls\":{\"type\":\"integer\"},"
+        "\"held_calls\":{\"type\":\"integer\"},"
+        "\"slowed_calls\":{\"type\":\"integer\"},"
+        "\"slowed_ms\":{\"type\":\"integer\"},"
+        "\"throttled_answers\":{\"type\":\"integer\"}},"
+        "\"required\":[\"state\"]}",
+    .hints = HINTS_READ,
+    .run = account_rate_status,
   },
   {
     .name = "ig_renew_token",

@@ -13,7 +13,8 @@
  * 0600, O_EXCL, no symlinks followed).  The new token is registered with
  * the log's redaction at once.  The expiry of the last token issued here
  * is remembered for ig_token_status, since Instagram Login has no
- * debug_token.
+ * debug_token.  ig_rate_limit_status shows the Graph client's rate-limit
+ * governor (graph_rate_status) without calling Meta.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,8 @@
 int account_token_status(struct call *c, const json_t *args,
                          struct result *r);
 int account_renew_token(struct call *c, const json_t *args,
+                        struct result *r);
+int account_rate_status(struct call *c, const json_t *args,
                         struct result *r);
 
 static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -310,4 +313,14 @@ account_token_status(struct call *c, const json_t *args, struct result *r)
         "their last refresh."));
   json_decref(body);
   return result_ok(r, out);
+}
+
+int
+account_rate_status(struct call *c, const json_t *args, struct result *r)
+{
+  (void)args;
+  if (c->graph == NULL)
+    return result_ok(r, json_pack("{s:s,s:s}", "state", "not_configured",
+                                  "host", host_name(c)));
+  return result_ok(r, graph_rate_status(c->graph));
 }

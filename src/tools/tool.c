@@ -79,7 +79,17 @@ graph_failure(struct result *r, int rc, const struct graph_response *resp,
   char what[600], next[400], text[1100];
   json_t *detail;
 
-  if (rc == ERR_GRAPH) {
+  if (rc == ERR_GRAPH && resp->held) {
+    /* The governor answered for Meta: nothing was sent. */
+    snprintf(next, sizeof(next), "Wait until then, or work from data you "
+             "already have (ig_rate_limit_status shows the hold).");
+    snprintf(text, sizeof(text), "%s Next step: %s", e->msg, next);
+    detail = json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "kind",
+                       "rate_limited", "message", e->msg, "next_step", next,
+                       "graph", graph_error_json(&resp->error), "held_locally",
+                       1, "retry_after_seconds",
+                       (json_int_t)resp->wait_hint_s);
+  } else if (rc == ERR_GRAPH) {
     graph_response_explain(resp, what, sizeof(what), next, sizeof(next));
     snprintf(text, sizeof(text), "%s Next step: %s", what, next);
     detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", "graph_error",

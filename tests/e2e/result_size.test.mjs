@@ -80,6 +80,7 @@ function argsFor(name, ids) {
     ig_list_linked_accounts: { limit: 100, ...detailed },
     ig_business_discovery: { username: 'bluebottle', media_limit: 50, ...detailed },
     ig_token_status: { ...detailed },
+    ig_rate_limit_status: {},
     ig_renew_token: { action: 'exchange' },
     ig_get_app_info: { ...detailed },
     ig_list_media: { limit: 100, ...detailed },

@@ -386,21 +386,60 @@ test('cancellation: an aborted call rejects, ping and later calls still work', a
   await S.admin.clearFaults();
 });
 
-test('throttling: code 80002 is reported at once with the time access returns', async () => {
-  await S.admin.clearFaults();
-  await S.admin.fault({ kind: 'throttle', code: 80002, count: 5, regain_minutes: 2 });
-  try {
-    const t0 = Date.now();
-    const r = await fails(S, 'ig_list_conversations', { limit: 1 });
-    assert.ok(Date.now() - t0 < 3000, 'no waiting on a throttle whose end Meta announced');
-    const e = r.structuredContent.error;
-    assert.equal(e.graph.code, 80002);
-    assert.ok(e.retry_after_seconds >= 110 && e.retry_after_seconds <= 130,
-              `retry_after_seconds ≈ 120, got ${e.retry_after_seconds}`);
-    assert.match(textOf(r), /2 minutes/);
-  } finally {
-    await S.admin.clearFaults();
-  }
+test('throttling: code 80002 is reported at once with the time access returns, then held', async () => {
+  /* Its own server: the governor's hold lasts the process's life. */
+  const T = await start();
+  await T.admin.fault({ kind: 'throttle', code: 80002, count: 5, regain_minutes: 2 });
+  const t0 = Date.now();
+  const r = await fails(T, 'ig_list_conversations', { limit: 1 });
+  assert.ok(Date.now() - t0 < 3000, 'no waiting on a throttle whose end Meta announced');
+  const e = r.structuredContent.error;
+  assert.equal(e.graph.code, 80002);
+  assert.ok(e.retry_after_seconds >= 110 && e.retry_after_seconds <= 130,
+            `retry_after_seconds ≈ 120, got ${e.retry_after_seconds}`);
+  assert.match(textOf(r), /2 minutes/);
+  /* The agent retries at once: answered locally, Meta not called again
+   * (the fault had 4 throttles left to give). */
+  await T.admin.clearRequests();
+  const again = await fails(T, 'ig_get_account', {});
+  const h = again.structuredContent.error;
+  assert.equal(h.kind, 'rate_limited');
+  assert.equal(h.held_locally, true);
+  assert.equal(h.graph.code, 80002);
+  assert.ok(h.retry_after_seconds > 100 && h.retry_after_seconds <= 120, `${h.retry_after_seconds}`);
+  assert.match(textOf(again), /Not sent: Meta throttled this account \(code 80002\)/);
+  assert.equal((await T.admin.requests()).length, 0, 'no Graph request while held');
+  const st = (await T.client.callTool({ name: 'ig_rate_limit_status', arguments: {} })).structuredContent;
+  assert.equal(st.state, 'held');
+  assert.equal(st.hold.code, 80002);
+  assert.equal(st.hold.announced_by_meta, true);
+  assert.equal(st.held_calls, 1);
+  assert.equal(st.throttled_answers, 1);
+  assert.equal(st.usage_percent, 100);
+});
+
+test('rate-limit governor: usage near 100 % slows calls down, and ig_rate_limit_status says so', async () => {
+  const T = await start();
+  let st = (await T.client.callTool({ name: 'ig_rate_limit_status', arguments: {} })).structuredContent;
+  assert.equal(st.state, 'ok');
+  assert.equal(st.calls, 0);
+  await T.admin.fault({ kind: 'usage', percent: 97 });
+  await ok(T, 'ig_get_account', {});          /* learns the usage */
+  st = (await T.client.callTool({ name: 'ig_rate_limit_status', arguments: {} })).structuredContent;
+  assert.equal(st.state, 'slowing');
+  assert.equal(st.usage_percent, 97);
+  assert.ok(st.pause_ms_per_call >= 700 && st.pause_ms_per_call <= 1000, `${st.pause_ms_per_call}`);
+  const t0 = Date.now();
+  await ok(T, 'ig_get_account', {});
+  assert.ok(Date.now() - t0 >= st.pause_ms_per_call - 50, 'the call waited');
+  await T.admin.clearFaults();
+  await ok(T, 'ig_get_account', {});          /* usage back to low */
+  st = (await T.client.callTool({ name: 'ig_rate_limit_status', arguments: {} })).structuredContent;
+  assert.equal(st.state, 'ok');
+  assert.equal(st.slowed_calls, 2);
+  const t1 = Date.now();
+  await ok(T, 'ig_get_account', {});
+  assert.ok(Date.now() - t1 < 700, 'no pause at low usage');
 });
 
 test('a 5xx on a read is retried transparently', async () => {

@@ -751,6 +751,27 @@ test_throttle_without_hint(void **state)
   assert_int_equal(graph_usage_max_pct(&r.usage), 100);
   assert_non_null(strstr(e.msg, "did not say"));
   graph_response_free(&r);
+  /* The governor now holds calls for its default minute: the next one is
+   * answered at once with the same error, and Meta is not called. */
+  assert_int_equal(call(g, "GET", "me", NULL, 0, NULL, 1, NULL, &r, &e),
+                   ERR_GRAPH);
+  assert_int_equal(r.held, 1);
+  assert_int_equal(r.attempts, 0);
+  assert_int_equal(r.error.code, 4);
+  assert_true(r.wait_hint_s >= 59 && r.wait_hint_s <= 60);
+  assert_non_null(strstr(e.msg, "Not sent"));
+  assert_int_equal(srv_count(&s), 3);
+  graph_response_free(&r);
+  {
+    json_t *st = graph_rate_status(g);
+    assert_string_equal(json_string_value(json_object_get(st, "state")),
+                        "held");
+    assert_int_equal(json_integer_value(json_object_get(st, "held_calls")),
+                     1);
+    assert_false(json_is_true(json_object_get(
+        json_object_get(st, "hold"), "announced_by_meta")));
+    json_decref(st);
+  }
   graph_free(g);
   srv_stop(&s);
 }
