@@ -341,7 +341,18 @@ mcp_res_list(struct mcp_res *r, struct call *c, const json_t *params,
       *err = rpc_error(JSONRPC_INTERNAL_ERROR, e.msg, NULL);
     return NULL;
   }
-  /* Names and last messages are other people's text. */
+  /* Names and last messages are other people's text.  Lockdown judges a
+   * text by its author: tell it who wrote each last message. */
+  json_array_foreach(json_object_get(inbox, "conversations"), i, conv) {
+    json_t *last = json_object_get(conv, "last_message");
+    const char *dir = str(last, "direction");
+    const char *who = str(conv, "user_id");
+
+    if (dir != NULL && strcmp(dir, "out") == 0)
+      who = acct;
+    if (last != NULL && who != NULL)
+      json_object_set_new(last, "from_id", json_string(who));
+  }
   registry_untrusted(inbox, c);
   list = json_array();
   json_array_foreach(json_object_get(inbox, "conversations"), i, conv)

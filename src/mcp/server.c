@@ -758,9 +758,9 @@ do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
   send_to(s, jsonrpc_notification("notifications/subscriptions/acknowledged",
                                   ack), key, 0);
   /* Watched only once acknowledged: nothing may precede the ack.  A
-   * cancel that came first dropped nothing, so the stale subscriptions
-   * stay until the server ends (harmless: their notifications name a
-   * finished request). */
+   * cancel cannot come in between (over stdio it is read by this same
+   * thread; over HTTP it ends the session, whose stopped mcp_res refuses
+   * new subscriptions). */
   if (subs != NULL)
     mcp_res_listen_start(s->res, subs, id, key);
   json_decref(subs);

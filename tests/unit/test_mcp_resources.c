@@ -545,6 +545,40 @@ test_listen(void **state)
   clear_out();
 }
 
+/* Lockdown: untrusted text is withheld from resources as from tool
+ * results; a trusted author's stays. */
+static void
+test_lockdown(void **state)
+{
+  struct mcp_server *s;
+  const json_t *list;
+  struct err e;
+
+  (void)state;
+  assert_int_equal(registry_set_lockdown(1, "902", &e), 0);
+  s = new_server(1, st);
+  request(s, 2, "resources/list", "{}");
+  list = json_object_get(result(answer(2)), "resources");
+  assert_int_equal(json_array_size(list), 3);
+  /* cy is not trusted: no snippet.  bob (902, trusted by id) is. */
+  assert_null(strstr(json_string_value(json_object_get(
+                  json_array_get(list, 0), "description")), "third"));
+  assert_non_null(strstr(json_string_value(json_object_get(
+                      json_array_get(list, 0), "description")), "(no text)"));
+  assert_non_null(strstr(json_string_value(json_object_get(
+                      json_array_get(list, 1), "description")), "second"));
+  request(s, 3, "resources/read", "{\"uri\":\"instagram://conversations/903\"}");
+  assert_null(strstr(json_string_value(json_object_get(json_array_get(
+                  json_object_get(result(answer(3)), "contents"), 0),
+                  "text")), "third"));
+  request(s, 4, "resources/read", "{\"uri\":\"instagram://conversations/902\"}");
+  assert_non_null(strstr(json_string_value(json_object_get(json_array_get(
+                      json_object_get(result(answer(4)), "contents"), 0),
+                      "text")), "second"));
+  mcp_server_free(s);
+  assert_int_equal(registry_set_lockdown(0, NULL, &e), 0);
+}
+
 int
 main(void)
 {
@@ -554,6 +588,7 @@ main(void)
     cmocka_unit_test_teardown(test_read, clear_each),
     cmocka_unit_test_teardown(test_subscribe, clear_each),
     cmocka_unit_test_teardown(test_listen, clear_each),
+    cmocka_unit_test_teardown(test_lockdown, clear_each),
     cmocka_unit_test_teardown(test_paging, clear_each),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
