@@ -376,9 +376,9 @@ mcp_res_templates(int modern)
       MCP_RES_SCHEME "{id}", "name", "conversation", "title",
       "Instagram conversation", "description",
       "One direct-message conversation from the local inbox store: the "
-      "other party, the messaging window and the newest stored messages "
-      "(oldest first).  id is the other party's user id (IGSID) or the "
-      "Graph conversation id.  Subscribe to hear when it changes.",
+      "other party, the messaging window and the newest stored messages, "
+      "oldest first. The id is the other party's user id (IGSID) or the "
+      "Graph conversation id. Subscribe to hear when it changes.",
       "mimeType", "application/json");
 
   cache_hints(res, modern, TEMPLATE_TTL_MS, "public");
