@@ -807,8 +807,10 @@ static const char *modern_methods[] = {
 };
 
 int
-mcp_modern_method(const char *method)
+mcp_modern_method(const char *method, const struct mcp_server_config *cfg)
 {
+  if (cfg->store == NULL && strncmp(method, "resources/", 10) == 0)
+    return 0;
   for (size_t i = 0; i < sizeof(modern_methods) / sizeof(modern_methods[0]);
        i++)
     if (strcmp(method, modern_methods[i]) == 0)

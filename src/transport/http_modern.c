@@ -221,7 +221,7 @@ http_post_modern(struct http_server *h, struct MHD_Connection *c,
     return ret;
   if ((code = mcp_meta_check(m->params, &err)) != 0)
     return reply_error(c, 400, m->id, err);
-  if (!mcp_modern_method(m->method)) {
+  if (!mcp_modern_method(m->method, &h->cfg.server)) {
     char msg[200];
     snprintf(msg, sizeof(msg), "Method not found: this server speaks "
              "server/discover, tools/list, tools/call, "
