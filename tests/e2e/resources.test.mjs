@@ -3,7 +3,9 @@
 // resources.test.mjs: the official MCP TypeScript SDK client reads the
 // inbox store's conversations as resources over stdio: the capability,
 // resources/list, resources/templates/list, resources/read (and not
-// found), resources/subscribe and unsubscribe.
+// found), resources/subscribe and unsubscribe; then over Streamable HTTP,
+// a legacy session and 2026-07-28 requests (caching hints, -32602 not
+// found, resourceSubscriptions acknowledged on subscriptions/listen).
 //
 // Nothing in `serve --sandbox` writes the store yet, so the store is a
 // --db file filled before the server starts by the store_fill helper
@@ -19,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startSdkServer, withTimeout } from './lib.mjs';
+import { startHttpServer, startSdkServer, withTimeout } from './lib.mjs';
 
 const FILL = process.env.IGMCP_STORE_FILL;
 const ACC = '17841400000000001';
@@ -27,6 +29,7 @@ const SCHEME = 'instagram://conversations/';
 const DAY = 24 * 3600 * 1000;
 
 let dir;
+let db;
 let S;
 
 /* A Graph backfill message from user (or from us when out) at ms. */
@@ -45,7 +48,7 @@ function msg(id, user, username, ms, text, out = false) {
 before(async () => {
   assert.ok(FILL, 'IGMCP_STORE_FILL names the store_fill helper');
   dir = mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 'igmcp-res-'));
-  const db = path.join(dir, 'inbox.db');
+  db = path.join(dir, 'inbox.db');
   const t0 = Date.now() - 2 * 3600 * 1000;
   const long = [];
   for (let i = 0; i < 25; i++) {
@@ -147,5 +150,88 @@ test('without a store (--db off) there are no resources', async () => {
     assert.equal(e.code, -32601);
   } finally {
     await s.close();
+  }
+});
+
+test('HTTP: a legacy session and 2026-07-28 requests', async () => {
+  const H = await startHttpServer({ extraArgs: ['--db', db], env: { IG_USER_ID: ACC } });
+  const V = '2026-07-28';
+  const META = {
+    'io.modelcontextprotocol/protocolVersion': V,
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const post = async (method, params, extra = {}) => {
+    const res = await fetch(H.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'MCP-Protocol-Version': V,
+        'Mcp-Method': method,
+        ...extra,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { _meta: META, ...params } }),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  try {
+    assert.deepEqual(H.client.getServerCapabilities().resources, { subscribe: true, listChanged: false });
+    const list = await H.client.listResources();
+    assert.equal(list.resources.length, 3);
+    assert.deepEqual(await H.client.subscribeResource({ uri: `${SCHEME}5003` }), {});
+    const read = await H.client.readResource({ uri: `${SCHEME}5003` });
+    assert.equal(JSON.parse(read.contents[0].text).messages[0].text, 'latest news');
+
+    let r = await post('resources/list', {});
+    assert.equal(r.status, 200);
+    let m = JSON.parse(r.body);
+    assert.equal(m.result.resultType, 'complete');
+    assert.equal(m.result.ttlMs, 0);
+    assert.equal(m.result.cacheScope, 'private');
+    assert.equal(m.result.resources.length, 3);
+    r = await post('resources/read', { uri: `${SCHEME}5002` }, { 'Mcp-Name': `${SCHEME}5002` });
+    m = JSON.parse(r.body);
+    assert.equal(JSON.parse(m.result.contents[0].text).conversation.user_id, '5002');
+    r = await post('resources/read', { uri: `${SCHEME}0` }, { 'Mcp-Name': `${SCHEME}0` });
+    m = JSON.parse(r.body);
+    assert.equal(m.error.code, -32602);
+    assert.equal(m.error.data.uri, `${SCHEME}0`);
+    r = await post('resources/templates/list', {});
+    m = JSON.parse(r.body);
+    assert.equal(m.result.cacheScope, 'public');
+    // resources/subscribe is not part of 2026-07-28: 404.
+    r = await post('resources/subscribe', { uri: `${SCHEME}5003` });
+    assert.equal(r.status, 404);
+
+    // subscriptions/listen: the acknowledgement lists the URIs watched.
+    const ac = new AbortController();
+    const res = await fetch(H.url, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'text/event-stream',
+        'MCP-Protocol-Version': V,
+        'Mcp-Method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'L1', method: 'subscriptions/listen',
+                             params: { _meta: META,
+                                       notifications: { resourceSubscriptions: [`${SCHEME}5001`, 'x://y'] } } }),
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    let text = '';
+    while (!text.includes('acknowledged')) {
+      const { value, done } = await withTimeout(reader.read(), 10000, 'the listen acknowledgement');
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    const ack = JSON.parse(text.split('\n').find((l) => l.startsWith('data:') && l.includes('acknowledged')).slice(5));
+    assert.deepEqual(ack.params.notifications, { resourceSubscriptions: [`${SCHEME}5001`] });
+    assert.equal(ack.params._meta['io.modelcontextprotocol/subscriptionId'], 'L1');
+    ac.abort();
+  } finally {
+    const exit = await H.close();
+    assert.equal(exit.code, 0, `the server exits 0 on SIGTERM: ${H.stderr().slice(-300)}`);
   }
 });
