@@ -30,6 +30,8 @@
 #define MAXOUT 256
 /* 2026-04-01T00:00:00Z: a day after the messages below. */
 #define NOW_MS INT64_C(1775001600000)
+/* {"uri": "instagram://conversations/<id>"} */
+#define URI(id) "{\"uri\":\"instagram://conversations/" id "\"}"
 #define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":" \
              "\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\"" \
              ":{}}"
@@ -274,7 +276,7 @@ test_capability(void **state)
   request(s, 2, "resources/list", "{}");
   assert_int_equal(err_code(answer(2)), JSONRPC_METHOD_NOT_FOUND);
   request(s, 3, "resources/subscribe",
-          "{\"uri\":\"instagram://conversations/901\"}");
+          URI("901"));
   assert_int_equal(err_code(answer(3)), JSONRPC_METHOD_NOT_FOUND);
   mcp_server_free(s);
   clear_out();
@@ -384,7 +386,7 @@ test_read(void **state)
   json_error_t je;
 
   (void)state;
-  request(s, 2, "resources/read", "{\"uri\":\"instagram://conversations/901\"}");
+  request(s, 2, "resources/read", URI("901"));
   c = json_array_get(json_object_get(result(answer(2)), "contents"), 0);
   assert_string_equal(json_string_value(json_object_get(c, "uri")),
                       "instagram://conversations/901");
@@ -401,12 +403,12 @@ test_read(void **state)
   json_decref(doc);
   /* By the Graph conversation id too. */
   request(s, 3, "resources/read",
-          "{\"uri\":\"instagram://conversations/aWdfZAG06ADA\"}");
+          URI("aWdfZAG06ADA"));
   c = json_array_get(json_object_get(result(answer(3)), "contents"), 0);
   assert_non_null(strstr(json_string_value(json_object_get(c, "text")),
                          "\"user_id\":\"901\""));
   /* Not found, legacy: -32002 with data.uri. */
-  request(s, 4, "resources/read", "{\"uri\":\"instagram://conversations/77\"}");
+  request(s, 4, "resources/read", URI("77"));
   e = json_object_get(answer(4), "error");
   assert_int_equal(json_integer_value(json_object_get(e, "code")), -32002);
   assert_string_equal(json_string_value(json_object_get(json_object_get(
@@ -450,11 +452,11 @@ test_subscribe(void **state)
   int before = store_watch_count();
 
   (void)state;
-  request(a, 2, "resources/subscribe", "{\"uri\":\"instagram://conversations/901\"}");
+  request(a, 2, "resources/subscribe", URI("901"));
   assert_true(json_is_object(result(answer(2))));
   /* A Graph id URI is watched through its conversation's user id. */
   request(a, 3, "resources/subscribe",
-          "{\"uri\":\"instagram://conversations/aWdfZAG06ADA\"}");
+          URI("aWdfZAG06ADA"));
   assert_true(json_is_object(result(answer(3))));
   /* Not ours: refused. */
   request(a, 4, "resources/subscribe", "{\"uri\":\"test://watched\"}");
@@ -470,20 +472,20 @@ test_subscribe(void **state)
   assert_int_equal(updates(1, NULL), 2);
   assert_int_equal(updates(2, NULL), 0);
 
-  request(a, 5, "resources/unsubscribe", "{\"uri\":\"instagram://conversations/901\"}");
+  request(a, 5, "resources/unsubscribe", URI("901"));
   assert_true(json_is_object(result(answer(5))));
   store_watch_publish(ACC, "901", "edit");
   expect_updates(1, g901, 2);
   assert_int_equal(updates(1, u901), 1);
   request(a, 6, "resources/unsubscribe",
-          "{\"uri\":\"instagram://conversations/aWdfZAG06ADA\"}");
+          URI("aWdfZAG06ADA"));
   assert_true(json_is_object(result(answer(6))));
   store_watch_publish(ACC, "901", "message");
   expect_updates(1, NULL, 3);
 
   /* A conversation not stored yet may be watched by user id. */
   request(b, 7, "resources/subscribe",
-          "{\"uri\":\"instagram://conversations/555\"}");
+          URI("555"));
   assert_true(json_is_object(result(answer(7))));
   store_watch_publish(ACC, "555", "message");
   expect_updates(2, "instagram://conversations/555", 1);
@@ -567,11 +569,11 @@ test_lockdown(void **state)
                       json_array_get(list, 0), "description")), "(no text)"));
   assert_non_null(strstr(json_string_value(json_object_get(
                       json_array_get(list, 1), "description")), "second"));
-  request(s, 3, "resources/read", "{\"uri\":\"instagram://conversations/903\"}");
+  request(s, 3, "resources/read", URI("903"));
   assert_null(strstr(json_string_value(json_object_get(json_array_get(
                   json_object_get(result(answer(3)), "contents"), 0),
                   "text")), "third"));
-  request(s, 4, "resources/read", "{\"uri\":\"instagram://conversations/902\"}");
+  request(s, 4, "resources/read", URI("902"));
   assert_non_null(strstr(json_string_value(json_object_get(json_array_get(
                       json_object_get(result(answer(4)), "contents"), 0),
                       "text")), "second"));
