@@ -13,6 +13,11 @@ foreach(src ${UNIT_TESTS})
   set_tests_properties(unit_${name} PROPERTIES TIMEOUT 120)
 endforeach()
 
+# A helper for end-to-end tests that need a store with data before igmcp
+# starts (IGMCP_STORE_FILL in their environment).
+add_executable(store_fill ${CMAKE_SOURCE_DIR}/tests/helpers/store_fill.c)
+target_link_libraries(store_fill PRIVATE igmcp_core)
+
 find_program(NODE node REQUIRED)
 file(GLOB E2E_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/e2e/*.test.mjs)
 foreach(src ${E2E_TESTS})
@@ -20,7 +25,7 @@ foreach(src ${E2E_TESTS})
   string(REPLACE ".test" "" name ${name})
   add_test(NAME e2e_${name} COMMAND ${NODE} ${src})
   set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300
-    ENVIRONMENT "XDG_STATE_HOME=${CMAKE_BINARY_DIR}/state;IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    ENVIRONMENT "XDG_STATE_HOME=${CMAKE_BINARY_DIR}/state;IGMCP_BIN=$<TARGET_FILE:igmcp>;IGMCP_SOURCE_DIR=${CMAKE_SOURCE_DIR};IGMCP_STORE_FILL=$<TARGET_FILE:store_fill>")
 endforeach()
 
 file(GLOB SH_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)

@@ -23,6 +23,7 @@
 #include "base/pool.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/resources.h"
 #include "tools/registry.h"
 
 /* Newest first; the first one is spoken per request, the rest through
@@ -47,7 +48,8 @@ struct job {
   double last_progress;
   const struct tool *tool;
   const json_t *preset;   /* an alias's arguments (registry-owned) */
-  json_t *args;
+  json_t *args;           /* a tool's arguments, or a method's params */
+  const char *method;     /* a resources/ method run instead of a tool */
   int modern;             /* a 2026-07-28 request */
   int listener;           /* subscriptions/listen: never queued */
   int log_enabled;        /* modern: _meta named a log level */
@@ -70,6 +72,7 @@ struct mcp_server {
   int log_enabled;
   enum log_level log_level;
   char version[16];
+  struct mcp_res *res;    /* resources; NULL without a store */
 };
 
 /* The server whose worker, or whose mcp_server_handle, runs on this
@@ -251,22 +254,46 @@ inflight_remove(struct mcp_server *s, struct job *j)
   pthread_cond_broadcast(&s->idle_cv);
 }
 
-/* Runs one tool call and answers it, unless it was cancelled. */
+/* What a tool or resource handler gets from this server. */
+static void
+call_init(struct mcp_server *s, struct call *c)
+{
+  memset(c, 0, sizeof(*c));
+  c->graph = s->cfg.graph;
+  c->acct = s->cfg.acct;
+  c->store = s->cfg.store;
+  c->now_ms = s->cfg.now_ms;
+  c->now_arg = s->cfg.now_arg;
+}
+
+/* Runs a resources/ method queued as a job.  Returns the result, or NULL
+ * with *err set. */
+static json_t *
+run_resource(struct mcp_server *s, struct job *j, struct call *c,
+             json_t **err)
+{
+  *err = NULL;
+  if (strcmp(j->method, "resources/list") == 0)
+    return mcp_res_list(s->res, c, j->args, j->modern, err);
+  return mcp_res_read(s->res, c, j->args, j->modern, err);
+}
+
+/* Runs one tool call or resources/ method and answers it, unless it was
+ * cancelled. */
 static void
 run_job(struct mcp_server *s, struct job *j)
 {
-  struct call c = { 0 };
-  json_t *res = NULL;
+  struct call c;
+  json_t *res = NULL, *err = NULL;
 
-  c.graph = s->cfg.graph;
-  c.acct = s->cfg.acct;
-  c.store = s->cfg.store;
-  c.now_ms = s->cfg.now_ms;
-  c.now_arg = s->cfg.now_arg;
+  call_init(s, &c);
   c.cancel = &j->cancelled;
   c.progress = job_progress;
   c.progress_arg = j;
-  if (!j->cancelled) {
+  if (!j->cancelled && j->method != NULL) {
+    log_msg(LOG_DEBUG, "mcp", "%s", j->method);
+    res = run_resource(s, j, &c, &err);
+  } else if (!j->cancelled) {
     log_msg(LOG_DEBUG, "tools", "calling %s", j->tool->name);
     res = registry_call(j->tool, j->args, j->preset, &c);
   }
@@ -279,8 +306,12 @@ run_job(struct mcp_server *s, struct job *j)
   if (res != NULL && !j->cancelled)
     send_to(s, jsonrpc_result(j->id, j->modern ? modern_result(res) : res),
             j->key, 1);
+  else if (err != NULL && !j->cancelled)
+    send_to(s, json_pack("{s:s, s:O, s:O}", "jsonrpc", "2.0", "id", j->id,
+                         "error", err), j->key, 1);
   else
     json_decref(res);
+  json_decref(err);
   job_free(j);
   /* Only now may a shutdown return: the answer has left. */
   pthread_mutex_lock(&s->mu);
@@ -304,6 +335,47 @@ job_task(void *arg)
   tls_server = prev;
 }
 
+/* A pool task: writes the resource updates the store announced. */
+static void
+notify_task(void *arg)
+{
+  struct mcp_server *s = arg;
+  json_t *q = mcp_res_take(s->res), *v;
+  size_t i;
+
+  json_array_foreach(q, i, v) {
+    json_t *p = json_pack("{s:O}", "uri", json_object_get(v, "uri"));
+    const char *key = json_string_value(json_object_get(v, "key"));
+
+    if (json_object_get(v, "sid") != NULL)
+      json_object_set_new(p, "_meta",
+                          json_pack("{s:O}", MCP_META_SUBSCRIPTION,
+                                    json_object_get(v, "sid")));
+    send_to(s, jsonrpc_notification("notifications/resources/updated", p),
+            key, 0);
+  }
+  json_decref(q);
+  pthread_mutex_lock(&s->mu);
+  s->pending--;
+  pthread_cond_broadcast(&s->idle_cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* mcp_res's wake: queues notify_task, counted in pending so that a
+ * shutdown waits for it. */
+static void
+res_wake(void *arg)
+{
+  struct mcp_server *s = arg;
+
+  pthread_mutex_lock(&s->mu);
+  if (!s->stopped) {
+    s->pending++;
+    pool_submit(s->pool, notify_task, s);
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
 struct mcp_server *
 mcp_server_new(const struct mcp_server_config *cfg)
 {
@@ -320,7 +392,26 @@ mcp_server_new(const struct mcp_server_config *cfg)
   }
   if (!s->cfg.shared_log)
     log_set_sink(log_sink, s);
+  if (cfg->store != NULL)
+    s->res = mcp_res_new(cfg->store, res_wake, s);
   return s;
+}
+
+/* The capabilities object of initialize and server/discover.  No
+ * listChanged: the tool list is fixed for the life of the process, and
+ * conversations come and go without a list notification (a client that
+ * cares lists again). */
+static json_t *
+capabilities(struct mcp_server *s)
+{
+  json_t *caps = json_pack("{s:{s:b}, s:{}}", "tools", "listChanged", 0,
+                           "logging");
+
+  if (s->res != NULL)
+    json_object_set_new(caps, "resources",
+                        json_pack("{s:b, s:b}", "subscribe", 1,
+                                  "listChanged", 0));
+  return caps;
 }
 
 /* initialize: negotiate the revision and describe the server. */
@@ -351,9 +442,9 @@ do_initialize(struct mcp_server *s, const json_t *params, int *code,
   s->initialized = 1;
   snprintf(s->version, sizeof(s->version), "%s", use);
   pthread_mutex_unlock(&s->mu);
-  res = json_pack("{s:s, s:{s:{s:b}, s:{}}, s:o}", "protocolVersion", use,
-                  "capabilities", "tools", "listChanged", 0, "logging",
-                  "serverInfo", server_info());
+  res = json_pack("{s:s, s:o, s:o}", "protocolVersion", use,
+                  "capabilities", capabilities(s), "serverInfo",
+                  server_info());
   if (s->cfg.instructions != NULL)
     json_object_set_new(res, "instructions",
                         json_string(s->cfg.instructions));
@@ -371,11 +462,9 @@ do_discover(struct mcp_server *s)
 
   for (size_t i = 0; i < NVERSIONS; i++)
     json_array_append_new(vs, json_string(versions[i]));
-  /* No listChanged: the tool list never changes while the process runs,
-   * so there is nothing to subscribe to yet. */
-  res = json_pack("{s:o, s:{s:{s:b}, s:{}}, s:i, s:s}", "supportedVersions",
-                  vs, "capabilities", "tools", "listChanged", 0, "logging",
-                  "ttlMs", LIST_TTL_MS, "cacheScope", "public");
+  res = json_pack("{s:o, s:o, s:i, s:s}", "supportedVersions", vs,
+                  "capabilities", capabilities(s), "ttlMs", LIST_TTL_MS,
+                  "cacheScope", "public");
   if (s->cfg.instructions != NULL)
     json_object_set_new(res, "instructions",
                         json_string(s->cfg.instructions));
@@ -557,9 +646,48 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params,
   pthread_mutex_unlock(&s->mu);
 }
 
+/* The resources/ methods that read pages of the store: queued to the
+ * pool like a tool call, so a slow query never holds up the transport's
+ * thread.  resources/subscribe and unsubscribe are answered in order on
+ * the caller's thread instead (an unsubscribe must never overtake its
+ * subscribe); they cost one indexed lookup, plus the account id's Graph
+ * lookup when nothing has resolved it yet. */
+static const char *res_methods[] = {
+  "resources/list", "resources/read",
+};
+
+/* The static name of a queued resources/ method, or NULL. */
+static const char *
+res_method(const char *method)
+{
+  for (size_t i = 0; i < sizeof(res_methods) / sizeof(res_methods[0]); i++)
+    if (strcmp(method, res_methods[i]) == 0)
+      return res_methods[i];
+  return NULL;
+}
+
+/* Queues a resources/ method (name: an entry of res_methods). */
+static void
+do_res_call(struct mcp_server *s, const json_t *id, const char *name,
+            const json_t *params, int modern)
+{
+  const json_t *meta = json_object_get(params, "_meta");
+  struct job *j = job_new(s, id, meta, modern);
+
+  j->method = name;
+  j->args = params != NULL ? json_deep_copy(params) : json_object();
+  pthread_mutex_lock(&s->mu);
+  if (inflight_add(s, j) == 0) {
+    s->pending++;
+    pool_submit(s->pool, job_task, j);
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
 /* The notification kinds a listen stream may ask for, and whether this
- * server delivers each.  None yet: the tool list is fixed for the life
- * of the process, and there are no resources. */
+ * server delivers each: only resource updates, and only with a store.
+ * The tool list is fixed for the life of the process, and conversations
+ * come and go without a list notification. */
 static const struct {
   const char *name;
   int delivered;
@@ -567,7 +695,6 @@ static const struct {
   { "toolsListChanged", 0 },
   { "promptsListChanged", 0 },
   { "resourcesListChanged", 0 },
-  { "resourceSubscriptions", 0 },
 };
 
 /* subscriptions/listen (2026-07-28): acknowledges the subset of the
@@ -579,7 +706,8 @@ static void
 do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
 {
   const json_t *want = json_object_get(params, "notifications");
-  json_t *agreed, *ack;
+  const json_t *uris = json_object_get(want, "resourceSubscriptions");
+  json_t *agreed, *ack, *subs = NULL;
   struct job *j;
   char key[128];
 
@@ -589,6 +717,12 @@ do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
                "{\"toolsListChanged\": true}");
     return;
   }
+  if (uris != NULL && !json_is_array(uris)) {
+    send_error(s, id, JSONRPC_INVALID_PARAMS,
+               "Invalid params: \"notifications.resourceSubscriptions\" "
+               "must be an array of resource URIs");
+    return;
+  }
   agreed = json_object();
   for (size_t i = 0; i < sizeof(listen_kinds) / sizeof(listen_kinds[0]);
        i++) {
@@ -596,12 +730,24 @@ do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
     if (listen_kinds[i].delivered && v != NULL && !json_is_false(v))
       json_object_set_new(agreed, listen_kinds[i].name, json_deep_copy(v));
   }
+  if (s->res != NULL && json_array_size(uris) > 0) {
+    struct call c;
+    json_t *list = json_array(), *v;
+    size_t i;
+
+    call_init(s, &c);
+    subs = mcp_res_listen_check(s->res, &c, uris);
+    json_array_foreach(subs, i, v)
+      json_array_append(list, json_object_get(v, "uri"));
+    json_object_set_new(agreed, "resourceSubscriptions", list);
+  }
   j = job_new(s, id, json_object_get(params, "_meta"), 1);
   j->listener = 1;
   pthread_mutex_lock(&s->mu);
   if (inflight_add(s, j) != 0) {
     pthread_mutex_unlock(&s->mu);
     json_decref(agreed);
+    json_decref(subs);
     return;
   }
   pthread_mutex_unlock(&s->mu);
@@ -611,6 +757,13 @@ do_listen(struct mcp_server *s, const json_t *id, const json_t *params)
   jsonrpc_id_key(id, key, sizeof(key));
   send_to(s, jsonrpc_notification("notifications/subscriptions/acknowledged",
                                   ack), key, 0);
+  /* Watched only once acknowledged: nothing may precede the ack.  A
+   * cancel cannot come in between (over stdio it is read by this same
+   * thread; over HTTP it ends the session, whose stopped mcp_res refuses
+   * new subscriptions). */
+  if (subs != NULL)
+    mcp_res_listen_start(s->res, subs, id, key);
+  json_decref(subs);
   log_msg(LOG_DEBUG, "mcp", "subscription %s open", key);
 }
 
@@ -639,19 +792,25 @@ do_cancelled(struct mcp_server *s, const json_t *params)
     }
   }
   pthread_mutex_unlock(&s->mu);
-  if (gone != NULL)
+  if (gone != NULL) {
+    if (s->res != NULL)
+      mcp_res_drop(s->res, key);
     job_free(gone);
+  }
 }
 
 /* ---- the 2026-07-28 envelope --------------------------------------------- */
 
 static const char *modern_methods[] = {
   "server/discover", "tools/list", "tools/call", "subscriptions/listen",
+  "resources/list", "resources/templates/list", "resources/read",
 };
 
 int
-mcp_modern_method(const char *method)
+mcp_modern_method(const char *method, const struct mcp_server_config *cfg)
 {
+  if (cfg->store == NULL && strncmp(method, "resources/", 10) == 0)
+    return 0;
   for (size_t i = 0; i < sizeof(modern_methods) / sizeof(modern_methods[0]);
        i++)
     if (strcmp(method, modern_methods[i]) == 0)
@@ -743,6 +902,13 @@ handle_modern(struct mcp_server *s, struct jsonrpc_msg *m)
   } else if (strcmp(m->method, "subscriptions/listen") == 0) {
     do_listen(s, m->id, m->params);
     return;
+  } else if (s->res != NULL &&
+             strcmp(m->method, "resources/templates/list") == 0) {
+    res = mcp_res_templates(1);
+  } else if (s->res != NULL && (strcmp(m->method, "resources/list") == 0 ||
+                                strcmp(m->method, "resources/read") == 0)) {
+    do_res_call(s, m->id, res_method(m->method), m->params, 1);
+    return;
   } else {
     char shown[110];
     clip_utf8(m->method, 100, shown, sizeof(shown));
@@ -779,7 +945,7 @@ static void
 handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
 {
   const char *method = m->method;
-  json_t *res = NULL;
+  json_t *res = NULL, *err = NULL;
   int code = 0;
   const char *why = NULL;
   char msg[200];
@@ -799,6 +965,19 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
     return;
   } else if (strcmp(method, "logging/setLevel") == 0) {
     res = do_set_level(s, m->params, &code, &why);
+  } else if (s->res != NULL &&
+             strcmp(method, "resources/templates/list") == 0) {
+    res = mcp_res_templates(0);
+  } else if (s->res != NULL && strcmp(method, "resources/subscribe") == 0) {
+    struct call c;
+    call_init(s, &c);
+    res = mcp_res_subscribe(s->res, &c, m->params, &err);
+  } else if (s->res != NULL &&
+             strcmp(method, "resources/unsubscribe") == 0) {
+    res = mcp_res_unsubscribe(s->res, m->params, &err);
+  } else if (s->res != NULL && res_method(method) != NULL) {
+    do_res_call(s, m->id, res_method(method), m->params, 0);
+    return;
   } else {
     char shown[110];
     clip_utf8(method, 100, shown, sizeof(shown));
@@ -808,6 +987,9 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
   }
   if (res != NULL)
     send_answer(s, m->id, jsonrpc_result(m->id, res));
+  else if (err != NULL)
+    send_answer(s, m->id, json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0",
+                                    "id", m->id, "error", err));
   else
     send_error(s, m->id, code, why);
 }
@@ -866,6 +1048,9 @@ mcp_server_shutdown(struct mcp_server *s, long drain_ms)
   int64_t deadline = clock_mono_ms() + drain_ms;
   struct job *j, **pp, *gone = NULL;
 
+  /* No store notice is queued from here on. */
+  if (s->res != NULL)
+    mcp_res_stop(s->res);
   pthread_mutex_lock(&s->mu);
   if (s->stopped) {
     pthread_mutex_unlock(&s->mu);
@@ -922,6 +1107,7 @@ mcp_server_free(struct mcp_server *s)
   if (s == NULL)
     return;
   mcp_server_shutdown(s, 0);
+  mcp_res_free(s->res);
   if (!s->cfg.shared_log)
     log_set_sink(NULL, NULL);
   pthread_mutex_destroy(&s->mu);

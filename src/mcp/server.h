@@ -108,7 +108,9 @@ int mcp_version_legacy(const char *v);
  * (code, message, data) to send.  Transports call it to choose an HTTP
  * status before dispatching; the server calls it for every such request. */
 int mcp_meta_check(const json_t *params, json_t **err);
-/* 1 when method is one a 2026-07-28 request may name. */
-int mcp_modern_method(const char *method);
+/* 1 when method is one a 2026-07-28 request may name to a server with
+ * this configuration (the resources/ methods need a store). */
+int mcp_modern_method(const char *method,
+                      const struct mcp_server_config *cfg);
 
 #endif

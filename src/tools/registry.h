@@ -75,6 +75,12 @@ const struct tool_alias *registry_alias_at(size_t i);
  * (comma-separated usernames or IDs) is withheld from results. */
 int registry_set_lockdown(int on, const char *trusted, struct err *e);
 
+/* Treats v (a JSON value built outside a tool, such as a resource's
+ * contents) as tool results are treated: third-party text cleaned and, in
+ * lockdown mode, withheld (base/untrusted.h).  Returns 1 when lockdown is
+ * on. */
+int registry_untrusted(json_t *v, struct call *c);
+
 /* Runs a call end to end and returns the CallToolResult (caller owns), or
  * NULL when the call was cancelled (no response must be sent).  args may
  * be NULL (treated as {}); preset as from registry_find. */

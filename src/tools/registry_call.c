@@ -447,3 +447,18 @@ out:
   result_free(&r);
   return res;
 }
+
+int
+registry_untrusted(json_t *v, struct call *c)
+{
+  struct lockdown l = { 0 };
+
+  untrusted_clean_json(v);
+  if (!lock.on)
+    return 0;
+  if (lockdown_own(c, &l) != 0)
+    log_warnx("lockdown: cannot read the account's own id; its own text "
+              "is withheld too");
+  lockdown_filter(v, &l);
+  return 1;
+}

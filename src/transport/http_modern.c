@@ -221,11 +221,12 @@ http_post_modern(struct http_server *h, struct MHD_Connection *c,
     return ret;
   if ((code = mcp_meta_check(m->params, &err)) != 0)
     return reply_error(c, 400, m->id, err);
-  if (!mcp_modern_method(m->method)) {
-    char msg[160];
+  if (!mcp_modern_method(m->method, &h->cfg.server)) {
+    char msg[200];
     snprintf(msg, sizeof(msg), "Method not found: this server speaks "
-             "server/discover, tools/list, tools/call and "
-             "subscriptions/listen in " MCP_MODERN_VERSION);
+             "server/discover, tools/list, tools/call, "
+             "subscriptions/listen and resources/list, /read and "
+             "/templates/list in " MCP_MODERN_VERSION);
     return reply_error(c, 404, m->id,
                        json_pack("{s:i, s:s}", "code",
                                  JSONRPC_METHOD_NOT_FOUND, "message", msg));

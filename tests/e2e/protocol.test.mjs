@@ -126,7 +126,7 @@ test('a batch (JSON array): -32600', async () => {
 });
 
 test('an unknown method: -32601', async () => {
-  const { msg } = await R.call(15, 'resources/list', {});
+  const { msg } = await R.call(15, 'prompts/list', {});
   assertError(msg, -32601, 15);
   const { msg: m2 } = await R.call('s-16', 'no/such/method');
   assertError(m2, -32601, 's-16');
