@@ -204,8 +204,8 @@ int store_mark_read(struct store *s, const char *account_id,
 
 /*
  * Backfill bookkeeping (igmcp sync, ig_sync_inbox): a small key/value
- * table per account.  Keys are the caller's (sync uses "cursor:<folder>",
- * "hw:<folder>" and "conv:<graph id>").  store_sync_get returns 1 and sets
+ * table per account.  Keys are the caller's (sync uses "cursor:<folder>"
+ * and "conv:<graph id>").  store_sync_get returns 1 and sets
  * *value (a new string the caller frees, or NULL) and *ms when the key is
  * stored, 0 when it is not (then *value = NULL, *ms = 0), -1 on error;
  * value and ms may be NULL.  store_sync_put upserts; value NULL with ms 0

@@ -181,9 +181,8 @@ static const char *const migrations[] = {
   FTS_SYNC("comments", "-", "fts_grams", ""),
 
   /* 2: backfill bookkeeping (igmcp sync): per account, the resume cursor
-   * of an interrupted run, the newest updated_time of the last complete
-   * run, and each conversation's updated_time when it was last pulled.
-   * Keys are the sync code's ("cursor:<folder>", "hw:<folder>",
+   * of an interrupted run and each conversation's updated_time when it
+   * was last pulled.  Keys are the sync code's ("cursor:<folder>",
    * "conv:<graph id>"); value is text, ms a time. */
   "CREATE TABLE sync_state ("
   "  account_id TEXT NOT NULL,"

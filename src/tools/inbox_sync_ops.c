@@ -9,15 +9,15 @@
  * graph.facebook.com, one by one on graph.instagram.com) until a page
  * reaches what the last pull already had.
  *
- * State (store_sync_*, per account and folder): "cursor:<f>" the listing
- * cursor of an interrupted run, "pending:<f>" the newest updated_time seen
- * by that run, "hw:<f>" the newest updated_time of the last complete run,
- * "conv:<id>" each conversation's updated_time when last pulled.  Since
- * the listing is ordered by updated_time and anything that changes after
- * a run lists it gets a newer updated_time, a later run stops listing at
- * the first conversation older than hw.  A run with failed items or with
- * `since` leaves hw alone, so nothing it skipped is hidden later.
+ * State (store_sync_*, per account): "cursor:<folder>" the listing cursor
+ * where an interrupted run continues, "conv:<id>" each conversation's
+ * updated_time when it was last pulled.  Every run lists every page (only
+ * `since` ends the listing early): a conversation may enter a folder with
+ * an old updated_time (an accepted request), so no time mark can say where
+ * the changes end.  The listing is light next to the messages, which are
+ * pulled for changed conversations only.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +48,9 @@ struct run {
   const struct sync_opts *o;
   char acct[32];
   const char *folder;
-  char k_cursor[48], k_pending[48], k_hw[48];
+  char k_cursor[48];
   long seen, pulled, updated, unchanged, msgs_new, msgs_refreshed, failed;
   int requests, batches, pages;
-  int64_t run_max;   /* newest updated_time this run saw */
-  int run_failed;    /* an item failed in this run (any invocation) */
   json_t *errors;
   struct pend *pend;
   size_t npend, cappend;
@@ -82,7 +80,6 @@ static void
 note_error(struct run *x, const char *conv, long code, const char *msg)
 {
   x->failed++;
-  x->run_failed = 1;
   if (json_array_size(x->errors) < MAX_ERRORS)
     json_array_append_new(x->errors,
                           json_pack("{s:s,s:I,s:s}", "conversation_id", conv,
@@ -303,9 +300,9 @@ other_party(const struct run *x, const json_t *conv)
 }
 
 /* One conversation of a listing page.  *stop is set when the listing can
- * end here (older than since, or than the last complete run). */
+ * end here (older than since). */
 static int
-one_conversation(struct run *x, const json_t *conv, int64_t hw, int *stop)
+one_conversation(struct run *x, const json_t *conv, int *stop)
 {
   const char *id = str(conv, "id"), *user, *after;
   const json_t *msgs = json_object_get(conv, "messages");
@@ -315,13 +312,10 @@ one_conversation(struct run *x, const json_t *conv, int64_t hw, int *stop)
 
   if (id == NULL)
     return 0;
-  if ((x->o->since_ms > 0 && upd < x->o->since_ms) ||
-      (!x->o->full && hw > 0 && upd < hw)) {
+  if (x->o->since_ms > 0 && upd < x->o->since_ms) {
     *stop = 1;
     return 0;
   }
-  if (upd > x->run_max)
-    x->run_max = upd;
   x->seen++;
   snprintf(key, sizeof(key), "conv:%s", id);
   if (store_sync_get(x->c->store, x->acct, key, NULL, &stored, &e) < 0)
@@ -347,8 +341,8 @@ one_conversation(struct run *x, const json_t *conv, int64_t hw, int *stop)
 /* Lists one page from cursor (NULL: the first).  Sets *next (new string or
  * NULL at the end), *stop, *consumed (every conversation handled). */
 static int
-list_page(struct run *x, const char *cursor, int64_t hw, char **next,
-          int *stop, int *consumed)
+list_page(struct run *x, const char *cursor, char **next, int *stop,
+          int *consumed)
 {
   struct graph_param p[6];
   char fields[200], limit[16], path[300];
@@ -383,7 +377,7 @@ list_page(struct run *x, const char *cursor, int64_t hw, char **next,
   json_array_foreach(json_object_get(body, "data"), i, conv) {
     if (x->o->max > 0 && x->pulled >= x->o->max)
       break;
-    rc = one_conversation(x, conv, hw, stop);
+    rc = one_conversation(x, conv, stop);
     if (rc != 0 || *stop)
       break;
   }
@@ -421,78 +415,59 @@ summary(const struct run *x, int done, int cancelled, const char *cursor)
   return o;
 }
 
-/* Saves where an unfinished run stopped. */
+/* Saves where the next run continues (NULL: at the top). */
 static int
-save_stop(struct run *x, const char *cursor)
+save_cursor(struct run *x, const char *cursor)
 {
   struct err e = { 0 };
 
-  if (store_sync_put(x->c->store, x->acct, x->k_pending,
-                     x->run_failed ? "failed" : "ok",
-                     x->run_max > 0 ? x->run_max : 1, &e) != 0 ||
-      store_sync_put(x->c->store, x->acct, x->k_cursor, cursor,
+  if (store_sync_put(x->c->store, x->acct, x->k_cursor, cursor,
                      cursor != NULL ? 1 : 0, &e) != 0)
     return store_failed(x, &e);
   return 0;
 }
 
-/* A complete run: moves hw forward (unless items failed or since was
- * used) and forgets the cursor. */
+/* The cursor an interrupted run left (after restart: none). */
 static int
-save_done(struct run *x, int64_t hw)
+load_cursor(struct run *x, char **cursor)
 {
   struct err e = { 0 };
-
-  if (!x->run_failed && x->o->since_ms == 0 && x->run_max > hw &&
-      store_sync_put(x->c->store, x->acct, x->k_hw, NULL, x->run_max,
-                     &e) != 0)
-    return store_failed(x, &e);
-  if (store_sync_put(x->c->store, x->acct, x->k_pending, NULL, 0, &e) != 0 ||
-      store_sync_put(x->c->store, x->acct, x->k_cursor, NULL, 0, &e) != 0)
-    return store_failed(x, &e);
-  return 0;
-}
-
-/* Loads the state: hw, and a resumed run's cursor and newest time. */
-static int
-load_state(struct run *x, int64_t *hw, char **cursor)
-{
-  struct err e = { 0 };
-  char *flag = NULL;
-  int64_t pend = 0;
-  int rc;
 
   *cursor = NULL;
-  *hw = 0;
-  if (x->o->restart &&
-      (store_sync_put(x->c->store, x->acct, x->k_cursor, NULL, 0, &e) != 0 ||
-       store_sync_put(x->c->store, x->acct, x->k_pending, NULL, 0, &e) != 0))
+  if (x->o->restart)
+    return save_cursor(x, NULL);
+  if (store_sync_get(x->c->store, x->acct, x->k_cursor, cursor, NULL,
+                     &e) < 0)
     return store_failed(x, &e);
-  if (!x->o->full &&
-      store_sync_get(x->c->store, x->acct, x->k_hw, NULL, hw, &e) < 0)
-    return store_failed(x, &e);
-  rc = store_sync_get(x->c->store, x->acct, x->k_pending, &flag, &pend, &e);
-  if (rc < 0)
-    return store_failed(x, &e);
-  if (rc == 1) {
-    x->run_max = pend > 1 ? pend : 0;
-    x->run_failed = flag != NULL && strcmp(flag, "failed") == 0;
-    if (store_sync_get(x->c->store, x->acct, x->k_cursor, cursor, NULL,
-                       &e) < 0) {
-      free(flag);
-      return store_failed(x, &e);
-    }
-  }
-  free(flag);
   return 0;
 }
+
+/* One sync at a time per process: two would race on sync_state and pull
+ * the same conversations twice. */
+static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int run_locked(struct call *c, struct result *r,
+                      const struct sync_opts *o);
 
 int
 inbox_sync_run(struct call *c, struct result *r, const struct sync_opts *o)
 {
+  int rc;
+
+  if (pthread_mutex_trylock(&sync_mu) != 0)
+    return result_errorf(r, "busy", "Another inbox sync is running in this "
+                         "server. Wait for it to finish, then call again; "
+                         "it continues where the other stopped.");
+  rc = run_locked(c, r, o);
+  pthread_mutex_unlock(&sync_mu);
+  return rc;
+}
+
+static int
+run_locked(struct call *c, struct result *r, const struct sync_opts *o)
+{
   struct run x;
   char *cursor = NULL, *next = NULL;
-  int64_t hw = 0;
   int rc = -1, stop = 0, done = 0, cancelled = 0, consumed;
 
   memset(&x, 0, sizeof(x));
@@ -512,10 +487,8 @@ inbox_sync_run(struct call *c, struct result *r, const struct sync_opts *o)
   if (account_store_id(c, r, x.acct, sizeof(x.acct)) != 0)
     return -1;
   snprintf(x.k_cursor, sizeof(x.k_cursor), "cursor:%s", x.folder);
-  snprintf(x.k_pending, sizeof(x.k_pending), "pending:%s", x.folder);
-  snprintf(x.k_hw, sizeof(x.k_hw), "hw:%s", x.folder);
   x.errors = json_array();
-  if (load_state(&x, &hw, &cursor) != 0)
+  if (load_cursor(&x, &cursor) != 0)
     goto out;
   for (;;) {
     if (call_cancelled(c)) {
@@ -524,7 +497,7 @@ inbox_sync_run(struct call *c, struct result *r, const struct sync_opts *o)
     }
     if (o->max > 0 && x.pulled >= o->max)
       break; /* the next page is where the next run starts */
-    if (list_page(&x, cursor, hw, &next, &stop, &consumed) != 0) {
+    if (list_page(&x, cursor, &next, &stop, &consumed) != 0) {
       rc = -1;
       goto out;
     }
@@ -545,7 +518,7 @@ inbox_sync_run(struct call *c, struct result *r, const struct sync_opts *o)
       break;
     }
     /* A crash from here on resumes at the next page. */
-    if (save_stop(&x, cursor) != 0) {
+    if (save_cursor(&x, cursor) != 0) {
       rc = -1;
       goto out;
     }
@@ -555,7 +528,7 @@ inbox_sync_run(struct call *c, struct result *r, const struct sync_opts *o)
   for (size_t i = 0; i < x.npend; i++)
     pend_free(&x.pend[i]);
   x.npend = 0;
-  if ((done ? save_done(&x, hw) : save_stop(&x, cursor)) != 0) {
+  if (save_cursor(&x, done ? NULL : cursor) != 0) {
     rc = -1;
     goto out;
   }

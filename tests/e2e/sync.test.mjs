@@ -4,10 +4,11 @@
 // `igmcp serve --sandbox --db FILE`, the store read back with the sqlite3
 // shell.  Facebook Login: 60 seeded conversations of 30 messages pulled
 // with batches (request count checked against the sandbox's log), history
-// past Meta's 20 kept, a re-run costing one listing request, a re-run
-// after three new messages pulling exactly those three conversations.
+// past Meta's 20 kept, a re-run costing only the listing, a re-run after
+// three new messages pulling exactly those three conversations.
 // Instagram Login (no batch API): a run stopped by max_conversations
-// resumes where it stopped and pulls no conversation twice; progress
+// resumes where it stopped and pulls no conversation twice; a cancelled
+// run stops making requests and the next one finishes; progress
 // notifications arrive.
 
 import { test, before, after } from 'node:test';
@@ -100,16 +101,19 @@ test('first run: every conversation, older pages in batches of 50 at most', asyn
                inbox.length);
 });
 
-test('re-run with nothing changed: one listing request, nothing pulled', async () => {
+test('re-run with nothing changed: the listing only, nothing pulled', async () => {
+  const inbox = (await F.admin.conversations()).filter((c) => c.folder === 'inbox');
   await F.admin.clearRequests();
   const r = await sync(F);
   assert.equal(r.done, true);
   assert.equal(r.conversations_updated, 0);
+  assert.equal(r.conversations_unchanged, inbox.length);
   assert.equal(r.messages_new, 0);
-  assert.equal(r.graph_requests, 1);
+  assert.equal(r.pages, Math.ceil(inbox.length / 25));
+  assert.equal(r.graph_requests, r.pages);
   assert.equal(r.batches, 0);
   const log = await F.admin.requests();
-  assert.equal(log.filter((e) => /conversations|messages/.test(e.path) || e.method === 'POST').length, 1);
+  assert.equal(log.filter((e) => /messages/.test(e.path) || e.method === 'POST').length, 0);
 });
 
 test('re-run after 3 new messages: exactly those conversations; history past 20 kept', async () => {
@@ -124,7 +128,8 @@ test('re-run after 3 new messages: exactly those conversations; history past 20 
   assert.equal(r.done, true);
   assert.equal(r.conversations_updated, 3);
   assert.equal(r.messages_new, 3);
-  assert.equal(r.graph_requests, 1, JSON.stringify(r));
+  // The listing's inlined 20 reach back to the last pull: no more requests.
+  assert.equal(r.graph_requests, r.pages, JSON.stringify(r));
   assert.equal(r.batches, 0);
   for (const id of ids) {
     assert.equal(convMessages(fbDb, id), 31);
@@ -169,6 +174,30 @@ test('Instagram Login: stopped by max_conversations, resumed, nothing pulled twi
   const d = await sync(S, { restart: true });
   assert.equal(d.done, true);
   assert.equal(d.conversations_updated, 0);
+});
+
+test('cancelled mid-run: requests stop, the next run finishes the job', async () => {
+  const seed = await S.admin.post('seed', { count: 40, messages: 25, prefix: 'cancel' });
+  // Each older-messages page answers after 150 ms: 40 of them take 6 s.
+  await S.admin.fault({ kind: 'delay', ms: 150, count: 1000, path: '/messages' });
+  await S.admin.clearRequests();
+  const ac = new AbortController();
+  const p = S.client.callTool({ name: 'ig_sync_inbox', arguments: {} }, CallToolResultSchema,
+                              { signal: ac.signal, timeout: 60000 });
+  setTimeout(() => ac.abort(), 700);
+  await assert.rejects(p);
+  await new Promise((f) => setTimeout(f, 1500));
+  const pulled = (await S.admin.requests()).filter((e) => /\/messages$/.test(e.path)).length;
+  assert.ok(pulled > 0 && pulled < 20, `older pages fetched before the cancel took: ${pulled}`);
+  await S.admin.clearFaults();
+  const r = await sync(S);
+  assert.equal(r.done, true);
+  assert.equal(r.failed, 0);
+  for (const id of [seed.conversation_ids[0], seed.conversation_ids[20], seed.conversation_ids[39]]) {
+    assert.equal(convMessages(igDb, id), 25);
+  }
+  assert.equal(Number(sql(igDb, "SELECT count(*) FROM sync_state WHERE key LIKE 'conv:%'")),
+               (await S.admin.conversations()).filter((c) => c.folder === 'inbox').length);
 });
 
 test('bad since is refused', async () => {
