@@ -211,15 +211,17 @@ pend_answer(struct run *x, struct pend *p, struct graph_batch_item *it,
   return finish(x, p->id, p->user, p->upd_ms);
 }
 
-/* Pulls the older messages of every pending conversation, up to
- * GRAPH_BATCH_MAX conversations per round trip, until none is left. */
+/* Pulls the older messages of pending conversations, GRAPH_BATCH_MAX per
+ * round trip: while a full batch is waiting, or, when final, until none
+ * is left.  Pending conversations of several listing pages share batches.
+ * Returns 0, 1 when cancelled, -1 with x->r set on an error. */
 static int
-pull_pending(struct run *x)
+pull_pending(struct run *x, int final)
 {
   char limit[16];
 
   snprintf(limit, sizeof(limit), "%d", SYNC_MESSAGES_PAGE);
-  while (x->npend > 0) {
+  while (x->npend >= GRAPH_BATCH_MAX || (final && x->npend > 0)) {
     size_t n = x->npend < GRAPH_BATCH_MAX ? x->npend : GRAPH_BATCH_MAX;
     struct graph_batch_item items[GRAPH_BATCH_MAX];
     struct graph_param params[GRAPH_BATCH_MAX][4];
@@ -467,7 +469,7 @@ static int
 run_locked(struct call *c, struct result *r, const struct sync_opts *o)
 {
   struct run x;
-  char *cursor = NULL, *next = NULL;
+  char *cursor = NULL, *next = NULL, *safe = NULL;
   int rc = -1, stop = 0, done = 0, cancelled = 0, consumed;
 
   memset(&x, 0, sizeof(x));
@@ -490,26 +492,42 @@ run_locked(struct call *c, struct result *r, const struct sync_opts *o)
   x.errors = json_array();
   if (load_cursor(&x, &cursor) != 0)
     goto out;
+  /* safe: where the next run may start, a point with nothing pending. */
+  safe = cursor != NULL ? xstrdup(cursor) : NULL;
   for (;;) {
+    int final;
     if (call_cancelled(c)) {
       cancelled = 1;
       break;
     }
-    if (o->max > 0 && x.pulled >= o->max)
-      break; /* the next page is where the next run starts */
+    if (o->max > 0 && x.pulled >= o->max) {
+      /* The page at cursor is where the next run starts. */
+      if ((rc = pull_pending(&x, 1)) < 0)
+        goto out;
+      cancelled = rc > 0;
+      if (!cancelled) {
+        free(safe);
+        safe = cursor != NULL ? xstrdup(cursor) : NULL;
+      }
+      break;
+    }
     if (list_page(&x, cursor, &next, &stop, &consumed) != 0) {
       rc = -1;
       goto out;
     }
-    rc = pull_pending(&x);
-    if (rc < 0)
+    final = stop || next == NULL || !consumed;
+    if ((rc = pull_pending(&x, final)) < 0)
       goto out;
     if (rc > 0) {
       cancelled = 1;
       break;
     }
-    if (!consumed && !stop)
-      break; /* stopped by max: this page again next time */
+    if (!consumed && !stop) {
+      /* Stopped by max within this page: it is listed again next time. */
+      free(safe);
+      safe = cursor != NULL ? xstrdup(cursor) : NULL;
+      break;
+    }
     free(cursor);
     cursor = next;
     next = NULL;
@@ -517,23 +535,29 @@ run_locked(struct call *c, struct result *r, const struct sync_opts *o)
       done = 1;
       break;
     }
-    /* A crash from here on resumes at the next page. */
-    if (save_cursor(&x, cursor) != 0) {
-      rc = -1;
-      goto out;
+    /* A crash from here on resumes at the last page with nothing
+     * pending. */
+    if (x.npend == 0) {
+      free(safe);
+      safe = xstrdup(cursor);
+      if (save_cursor(&x, safe) != 0) {
+        rc = -1;
+        goto out;
+      }
     }
   }
   /* Conversations whose older pages were cut short stay unfinished; the
-   * next run pulls them again. */
+   * next run, starting at safe, pulls them again. */
   for (size_t i = 0; i < x.npend; i++)
     pend_free(&x.pend[i]);
   x.npend = 0;
-  if (save_cursor(&x, done ? NULL : cursor) != 0) {
+  if (save_cursor(&x, done ? NULL : safe) != 0) {
     rc = -1;
     goto out;
   }
-  rc = result_ok(r, summary(&x, done, cancelled, done ? NULL : cursor));
+  rc = result_ok(r, summary(&x, done, cancelled, done ? NULL : safe));
 out:
+  free(safe);
   for (size_t i = 0; i < x.npend; i++)
     pend_free(&x.pend[i]);
   free(x.pend);

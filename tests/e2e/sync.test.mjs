@@ -75,7 +75,9 @@ test('first run: every conversation, older pages in batches of 50 at most', asyn
   assert.equal(r.failed, 0);
   assert.equal(r.conversations_updated, inbox.length);
   assert.ok(r.messages_new >= 60 * 30, JSON.stringify(r));
-  assert.ok(r.batches >= 3, `batches: ${r.batches}`);
+  // 60 conversations need their older page: one full batch of 50, one of
+  // the rest (pending conversations of several listing pages share).
+  assert.ok(r.batches >= 2 && r.batches <= 3, `batches: ${r.batches}`);
   assert.equal(r.graph_requests, r.pages + r.batches);
   // The sandbox saw exactly these requests: listing GETs and batch POSTs
   // (the account id lookup aside), no batch above 50.
@@ -84,6 +86,7 @@ test('first run: every conversation, older pages in batches of 50 at most', asyn
   const posts = log.filter((e) => e.method === 'POST');
   assert.equal(lists.length, r.pages);
   assert.equal(posts.length, r.batches);
+  assert.equal(JSON.parse(posts[0].body.batch).length, 50);
   for (const p of posts) {
     const items = JSON.parse(p.body.batch);
     assert.ok(items.length >= 1 && items.length <= 50);
