@@ -223,6 +223,11 @@ one_by_one(struct graph *g, struct graph_batch_item *items, size_t n,
     size_t np = 0;
     int rc;
 
+    if (cancel != NULL && *cancel) {
+      for (size_t j = i; j < n; j++)
+        items[j].failed = 1;
+      return err_set(e, ERR_CANCELLED, "the Graph call was cancelled");
+    }
     while (it->params != NULL && it->params[np].key != NULL)
       np++;
     req.method = item_method(it);

@@ -187,7 +187,14 @@ test('cancelled mid-run: requests stop, the next run finishes the job', async ()
   const ac = new AbortController();
   const p = S.client.callTool({ name: 'ig_sync_inbox', arguments: {} }, CallToolResultSchema,
                               { signal: ac.signal, timeout: 60000 });
-  setTimeout(() => ac.abort(), 700);
+  // Cancel once the older pages are being fetched.
+  let started = false;
+  for (let i = 0; i < 400 && !started; i++) {
+    started = (await S.admin.requests()).some((e) => /\/messages$/.test(e.path));
+    if (!started) await new Promise((f) => setTimeout(f, 25));
+  }
+  assert.ok(started, 'the sync reached the older pages');
+  ac.abort();
   await assert.rejects(p);
   await new Promise((f) => setTimeout(f, 1500));
   const pulled = (await S.admin.requests()).filter((e) => /\/messages$/.test(e.path)).length;
