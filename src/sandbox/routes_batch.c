@@ -132,6 +132,8 @@ run_item(struct sbx_req *r, const json_t *item, int headers)
       split_relative(&sub, rel) != 0) {
     sbx_err_param(&sub, "Each batch request needs a method (GET, POST or "
                   "DELETE) and a relative_url");
+  } else if (sub.path[0] == '\0') {
+    sbx_err_unsupported(&sub, "");  /* no batch inside a batch */
   } else {
     if (body != NULL && strcmp(sub.method, "POST") == 0)
       sub.body = parse_query(body);

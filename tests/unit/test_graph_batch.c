@@ -209,7 +209,9 @@ test_raw_shape(void **state)
 
   (void)state;
   p[0].value = "[{\"method\":\"GET\",\"relative_url\":\"me?fields=name\"},"
-               "{\"method\":\"GET\",\"relative_url\":\"v25.0/nope_x\"}]";
+               "{\"method\":\"GET\",\"relative_url\":\"v25.0/nope_x\"},"
+               "{\"method\":\"POST\",\"relative_url\":\"v25.0/\","
+               "\"body\":\"batch=%5B%5D\"},{\"relative_url\":3}]";
   req.method = "POST";
   req.path = "";
   req.params = p;
@@ -226,6 +228,13 @@ test_raw_shape(void **state)
   assert_int_equal(json_integer_value(json_object_get(a, "code")), 400);
   assert_non_null(strstr(json_string_value(json_object_get(a, "body")),
                          "\"error\""));
+  /* No batch inside a batch; an item without a relative_url fails alone. */
+  a = json_array_get(resp.body, 2);
+  assert_int_equal(json_integer_value(json_object_get(a, "code")), 400);
+  a = json_array_get(resp.body, 3);
+  assert_int_equal(json_integer_value(json_object_get(a, "code")), 400);
+  assert_non_null(strstr(json_string_value(json_object_get(a, "body")),
+                         "relative_url"));
   graph_response_free(&resp);
 
   for (int i = 0; i < 51; i++)
