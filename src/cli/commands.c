@@ -126,6 +126,10 @@ cli_usage(FILE *out)
     "  tools [--json|--markdown]  print the tool catalog\n"
     "  call TOOL [JSON|-] [--sandbox]\n"
     "                             run one tool and print its result\n"
+    "  sync [--sandbox] [--full] [--restart] [--max N] [--folder F]\n"
+    "       [--since T] [--db PATH]\n"
+    "                             pull DM history into the inbox store\n"
+    "                             (resumable; only what changed)\n"
     "  --version, --help\n"
     "\n"
     "options:\n"
@@ -730,14 +734,87 @@ read_stdin(void)
   return buf_steal(&b);
 }
 
-int
-cli_call(int argc, char **argv)
+/*
+ * Runs one tool for a shell command: starts the runtime, calls name with
+ * args, prints a tool error on stderr.  *structured gets the result's
+ * structuredContent (new, or NULL).  Returns the exit code: 0, 1 when the
+ * tool failed or the runtime did not start, 2 for an unknown tool.
+ */
+static int
+call_tool(struct opts *o, const char *name, json_t *args,
+          void (*progress)(void *, double, double, const char *),
+          const volatile int *cancel, json_t **structured)
 {
-  struct opts o;
   struct runtime rt;
   struct call c = { 0 };
   const struct tool *t;
   const json_t *preset;
+  json_t *res;
+  int rc;
+
+  *structured = NULL;
+  if (runtime_start(o, &rt, 1) != 0) {
+    runtime_stop(&rt);
+    return 1;
+  }
+  t = registry_find(name, &preset);
+  if (t == NULL) {
+    char why[400];
+    registry_unavailable(name, why, sizeof(why));
+    fprintf(stderr, "igmcp: %s\n", why);
+    runtime_stop(&rt);
+    return 2;
+  }
+  c.graph = rt.graph;
+  c.acct = &rt.acct;
+  c.store = rt.store;
+  c.now_ms = rt.now_ms;
+  c.now_arg = rt.now_arg;
+  c.progress = progress;
+  c.cancel = cancel;
+  res = registry_call(t, args, preset, &c);
+  json_decref(c.usage);
+  rc = json_is_true(json_object_get(res, "isError")) ? 1 : 0;
+  if (rc != 0) {
+    const char *msg = json_string_value(json_object_get(
+        json_array_get(json_object_get(res, "content"), 0), "text"));
+    fprintf(stderr, "igmcp: %s: %s\n", name, msg ? msg : "failed");
+  }
+  *structured = json_incref(json_object_get(res, "structuredContent"));
+  json_decref(res);
+  runtime_stop(&rt);
+  return rc;
+}
+
+int
+cli_run_tool(int argc, char **argv, const char *name, json_t *args,
+             void (*progress)(void *, double, double, const char *),
+             const volatile int *cancel, json_t **structured)
+{
+  struct opts o;
+  int rc = parse_opts(argc, argv, &o);
+
+  *structured = NULL;
+  o.default_toolsets = "all";
+  if (rc == 0 && o.help) {
+    cli_usage(stdout);
+    config_free(&o.cfg);
+    return 0;
+  }
+  if (rc == 0 && optind < argc) {
+    fprintf(stderr, "igmcp: unexpected argument \"%s\"\n", argv[optind]);
+    rc = 2;
+  }
+  if (rc == 0)
+    rc = call_tool(&o, name, args, progress, cancel, structured);
+  config_free(&o.cfg);
+  return rc;
+}
+
+int
+cli_call(int argc, char **argv)
+{
+  struct opts o;
   json_error_t jerr;
   json_t *args = NULL, *res = NULL;
   char *text = NULL, *out;
@@ -779,47 +856,15 @@ cli_call(int argc, char **argv)
     config_free(&o.cfg);
     return 2;
   }
-  if (runtime_start(&o, &rt, 1) != 0) {
-    rc = 1;
-    goto out;
-  }
-  t = registry_find(name, &preset);
-  if (t == NULL) {
-    char why[400];
-    registry_unavailable(name, why, sizeof(why));
-    fprintf(stderr, "igmcp: %s\n", why);
-    rc = 2;
-    goto out;
-  }
-  c.graph = rt.graph;
-  c.acct = &rt.acct;
-  c.store = rt.store;
-  c.now_ms = rt.now_ms;
-  c.now_arg = rt.now_arg;
-  c.progress = o.cfg.verbose ? shell_progress : NULL;
-  res = registry_call(t, args, preset, &c);
-  json_decref(c.usage);
-  if (json_is_true(json_object_get(res, "isError"))) {
-    const char *msg = json_string_value(json_object_get(
-        json_array_get(json_object_get(res, "content"), 0), "text"));
-    fprintf(stderr, "igmcp: %s: %s\n", name, msg ? msg : "failed");
-    out = json_dumps(json_object_get(res, "structuredContent"),
-                     JSON_COMPACT);
-    if (out != NULL)
-      puts(out);
-    free(out);
-    rc = 1;
-  } else {
-    out = json_dumps(json_object_get(res, "structuredContent"),
-                     JSON_COMPACT);
+  rc = call_tool(&o, name, args, o.cfg.verbose ? shell_progress : NULL,
+                 NULL, &res);
+  if (res != NULL || rc == 0) {
+    out = json_dumps(res, JSON_COMPACT);
     puts(out ? out : "{}");
     free(out);
-    rc = 0;
   }
-out:
   json_decref(res);
   json_decref(args);
-  runtime_stop(&rt);
   config_free(&o.cfg);
   return rc;
 }

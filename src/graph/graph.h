@@ -175,4 +175,54 @@ int graph_id_valid(const char *id);
 void graph_global_init(void);
 void graph_global_cleanup(void);
 
+/*
+ * The batch API (batch.c).  graph.facebook.com takes up to GRAPH_BATCH_MAX
+ * requests in one POST (batch=[{method, relative_url}...]) and answers an
+ * array of {code, headers, body-as-a-string}, one per request, in order;
+ * each counts as one call against the rate limits.  graph.instagram.com
+ * does not document it, so with Instagram Login graph_batch makes the
+ * requests one by one instead.  An item's failure (a Graph error, or no
+ * answer for it) is recorded in the item and does not fail the others.
+ */
+#define GRAPH_BATCH_MAX 50
+
+struct graph_batch_item {
+  /* In: the request.  params is NULL-terminated by key, may be NULL. */
+  const char *method;            /* "GET" (NULL too), "POST" or "DELETE" */
+  const char *path;              /* as in struct graph_request */
+  const struct graph_param *params;
+  /* Out. */
+  long code;                     /* the item's HTTP status; 0: no answer */
+  json_t *headers;               /* [{name, value}] when Meta sent them */
+  json_t *body;                  /* the item's parsed body, or NULL */
+  struct graph_error error;      /* filled when failed and code != 0 */
+  int failed;                    /* not 2xx, an error body, or no answer */
+};
+
+struct graph_batch_stats {
+  int requests;                  /* HTTP round trips made */
+  int batches;                   /* of which batch POSTs */
+  struct graph_usage usage;      /* from the last round trip */
+};
+
+/* 1 when g's host takes batch requests (Facebook Login). */
+int graph_batch_supported(const struct graph *g);
+/* "vNN.N/seg/seg?k=v&..." for a batch item, each part percent-encoded;
+ * NULL when a segment is empty, "." or "..", or a parameter is one the
+ * client sets itself (access_token, appsecret_proof).  with_query 0 leaves
+ * the parameters out (a POST item carries them in its body).  The caller
+ * frees it. */
+char *graph_relative_url(const struct graph *g, const char *path,
+                         const struct graph_param *params, int with_query);
+/* Runs n items: in batches of GRAPH_BATCH_MAX when the host takes them,
+ * else one by one.  Returns 0 when every round trip was answered (look at
+ * each item's failed), or the graph_call error of the round trip that was
+ * not (ERR_CANCELLED once *cancel is set); items not reached keep code 0
+ * and failed 1.  st may be NULL.  Free the items' results with
+ * graph_batch_items_clear. */
+int graph_batch(struct graph *g, struct graph_batch_item *items, size_t n,
+                const volatile int *cancel, struct graph_batch_stats *st,
+                struct err *e);
+void graph_batch_items_clear(struct graph_batch_item *items, size_t n);
+
 #endif

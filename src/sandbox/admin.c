@@ -250,6 +250,67 @@ post_inbound(struct sbx_req *r)
                       "created_time", (json_int_t)now);
 }
 
+/* Bulk conversations for backfill tests: count new users, each with a
+ * conversation in folder holding `messages` text messages (alternating,
+ * the user first), the newest of conversation i at now - i * 600 s and
+ * 10 s apart, so the inbox order is the creation order. */
+static void
+post_seed(struct sbx_req *r)
+{
+  struct world *w = &r->sb->world;
+  json_t *jc = json_object_get(r->body, "count");
+  json_t *jm = json_object_get(r->body, "messages");
+  const char *folder = json_string_value(json_object_get(r->body,
+                                                         "folder"));
+  const char *prefix = json_string_value(json_object_get(r->body,
+                                                         "prefix"));
+  long count = json_is_integer(jc) ? (long)json_integer_value(jc) : 0;
+  long nmsg = json_is_integer(jm) ? (long)json_integer_value(jm) : 20;
+  int64_t now = world_now(w);
+  json_t *ids = json_array();
+
+  if (count < 1 || count > 5000 || nmsg < 1 || nmsg > 500) {
+    json_decref(ids);
+    admin_err(r, 400, "count must be 1..5000 and messages 1..500");
+    return;
+  }
+  if (folder == NULL)
+    folder = "inbox";
+  if (strcmp(folder, "inbox") != 0 && strcmp(folder, "other") != 0 &&
+      strcmp(folder, "spam") != 0) {
+    json_decref(ids);
+    admin_err(r, 400, "folder must be inbox, other or spam");
+    return;
+  }
+  if (prefix == NULL)
+    prefix = "seed";
+  if (strlen(prefix) > 16 || !username_ok(prefix)) {
+    json_decref(ids);
+    admin_err(r, 400, "prefix must be 1-16 of [a-z0-9._]");
+    return;
+  }
+  for (long i = 0; i < count; i++) {
+    char uname[40];
+    struct world_conv *c;
+    snprintf(uname, sizeof(uname), "%s.%ld", prefix, i);
+    if (world_user_by_name(w, uname) != NULL) {
+      admin_err(r, 409, "a user with this prefix exists already");
+      json_decref(ids);
+      return;
+    }
+    c = world_add_user(w, uname, folder);
+    for (long k = 0; k < nmsg; k++) {
+      int64_t t = now - i * 600 - (nmsg - 1 - k) * 10;
+      struct world_msg *m = world_append(w, c, (int)(k % 2), t);
+      m->text = xasprintf("%s message %ld", uname, k + 1);
+    }
+    json_array_append_new(ids, json_string(c->id));
+  }
+  r->resp = json_pack("{s:I,s:I,s:o}", "conversations", (json_int_t)count,
+                      "messages", (json_int_t)(count * nmsg),
+                      "conversation_ids", ids);
+}
+
 static void
 fault_filters(struct sbx_req *r, struct sbx_fault *f)
 {
@@ -395,6 +456,8 @@ sbx_admin(struct sbx_req *r, const char *sub)
     post_clock(r);
   } else if (strcmp(sub, "inbound") == 0 && method_is(r, "POST")) {
     post_inbound(r);
+  } else if (strcmp(sub, "seed") == 0 && method_is(r, "POST")) {
+    post_seed(r);
   } else if (strcmp(sub, "faults") == 0 && method_is(r, "POST")) {
     post_fault(r);
   } else if (strcmp(sub, "faults") == 0 && method_is(r, "DELETE")) {

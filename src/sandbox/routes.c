@@ -210,7 +210,10 @@ sbx_route(struct sbx_req *r)
     rest = strchr(edge, '/');
   }
   if (*path == '\0') {
-    sbx_err_unsupported(r, "");
+    if (post && r->host == SBX_HOST_FB && sbx_param(r, "batch") != NULL)
+      sbx_batch(r);
+    else
+      sbx_err_unsupported(r, "");
     goto out;
   }
   /* Domain routers first: each answers only objects and edges it owns. */

@@ -216,6 +216,8 @@ void sbx_get_conversation(struct sbx_req *r, struct world_conv *c);
 void sbx_get_conv_messages(struct sbx_req *r, struct world_conv *c);
 void sbx_get_message(struct sbx_req *r, struct world_conv *c, size_t idx);
 void sbx_post_messages(struct sbx_req *r);
+/* routes_batch.c: POST / with batch=[...] (graph.facebook.com). */
+void sbx_batch(struct sbx_req *r);
 
 /* Domain routers (routes_<domain>.c).  Each is called with the mutex held
  * for every Graph request before the messaging routes, with the first path

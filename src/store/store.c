@@ -239,3 +239,38 @@ store_mark_read(struct store *s, const char *account_id, const char *user_id,
     return -1;
   return s->ops->mark_read(s, account_id, user_id, read_ms, e);
 }
+
+int
+store_sync_get(struct store *s, const char *account_id, const char *key,
+               char **value, int64_t *ms, struct err *e)
+{
+  char *v = NULL;
+  int64_t t = 0;
+  int rc;
+
+  if (value != NULL)
+    *value = NULL;
+  if (ms != NULL)
+    *ms = 0;
+  if (need(account_id, "account_id", e) < 0 || need(key, "key", e) < 0)
+    return -1;
+  rc = s->ops->sync_get(s, account_id, key, &v, &t, e);
+  if (rc == 1) {
+    if (value != NULL)
+      *value = v;
+    else
+      free(v);
+    if (ms != NULL)
+      *ms = t;
+  }
+  return rc;
+}
+
+int
+store_sync_put(struct store *s, const char *account_id, const char *key,
+               const char *value, int64_t ms, struct err *e)
+{
+  if (need(account_id, "account_id", e) < 0 || need(key, "key", e) < 0)
+    return -1;
+  return s->ops->sync_put(s, account_id, key, value, ms, e);
+}

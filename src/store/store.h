@@ -89,6 +89,10 @@ struct store_ops {
                       struct err *e);
   int (*mark_read)(struct store *s, const char *account_id,
                    const char *user_id, int64_t read_ms, struct err *e);
+  int (*sync_get)(struct store *s, const char *account_id, const char *key,
+                  char **value, int64_t *ms, struct err *e);
+  int (*sync_put)(struct store *s, const char *account_id, const char *key,
+                  const char *value, int64_t ms, struct err *e);
 };
 
 struct store {
@@ -197,6 +201,20 @@ int store_window_touch(struct store *s, const char *account_id,
 /* Marks the conversation with user_id read up to read_ms (for unread). */
 int store_mark_read(struct store *s, const char *account_id,
                     const char *user_id, int64_t read_ms, struct err *e);
+
+/*
+ * Backfill bookkeeping (igmcp sync, ig_sync_inbox): a small key/value
+ * table per account.  Keys are the caller's (sync uses "cursor:<folder>"
+ * and "conv:<graph id>").  store_sync_get returns 1 and sets
+ * *value (a new string the caller frees, or NULL) and *ms when the key is
+ * stored, 0 when it is not (then *value = NULL, *ms = 0), -1 on error;
+ * value and ms may be NULL.  store_sync_put upserts; value NULL with ms 0
+ * deletes the key.
+ */
+int store_sync_get(struct store *s, const char *account_id, const char *key,
+                   char **value, int64_t *ms, struct err *e);
+int store_sync_put(struct store *s, const char *account_id, const char *key,
+                   const char *value, int64_t ms, struct err *e);
 
 /* Window math shared by the backends: the state at now_ms for a user whose
  * last inbound activity was at last_ms (0 = never), and its until_ms. */

@@ -420,6 +420,8 @@ static const struct store_ops sqlite_ops = {
   .window = sq_window,
   .window_touch = sq_window_touch,
   .mark_read = sq_mark_read,
+  .sync_get = sq__sync_get,
+  .sync_put = sq__sync_put,
 };
 
 struct store *

@@ -46,6 +46,9 @@ enum sq_slot {
   SQ_PARTICIPANT_SET,
   SQ_WINDOW_GET,
   SQ_WINDOW_SET,
+  SQ_SYNC_GET,
+  SQ_SYNC_PUT,
+  SQ_SYNC_DEL,
   SQ_NSLOTS
 };
 
@@ -159,6 +162,12 @@ int sq__put_messages(struct store *s, const char *account_id,
                      const char *graph_id, const char *user_id,
                      int64_t updated_ms, json_t *messages,
                      struct store_result *res, struct err *e);
+
+/* store_sqlite_sync.c: the sync_state key/value table. */
+int sq__sync_get(struct store *s, const char *account_id, const char *key,
+                 char **value, int64_t *ms, struct err *e);
+int sq__sync_put(struct store *s, const char *account_id, const char *key,
+                 const char *value, int64_t ms, struct err *e);
 
 /* store_sqlite_query.c */
 json_t *sq__list_inbox(struct store *s, const char *account_id,

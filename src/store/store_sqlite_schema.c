@@ -179,6 +179,17 @@ static const char *const migrations[] = {
   FTS_SYNC("messages", "", "fts_grams", "")
   FTS_SYNC("comments", "-", "fts_words", "igmcp_fold")
   FTS_SYNC("comments", "-", "fts_grams", ""),
+
+  /* 2: backfill bookkeeping (igmcp sync): per account, the resume cursor
+   * of an interrupted run and each conversation's updated_time when it
+   * was last pulled.  Keys are the sync code's ("cursor:<folder>",
+   * "conv:<graph id>"); value is text, ms a time. */
+  "CREATE TABLE sync_state ("
+  "  account_id TEXT NOT NULL,"
+  "  key TEXT NOT NULL,"
+  "  value TEXT,"
+  "  ms INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (account_id, key));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

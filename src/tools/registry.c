@@ -28,13 +28,15 @@ extern const struct toolset hashtags_toolset;
 extern const struct toolset insights_toolset;
 extern const struct toolset messaging_toolset;
 extern const struct toolset inbox_webhooks_toolset;
+extern const struct toolset inbox_sync_toolset;
 extern const struct toolset profile_toolset;
 
 /* In the order tools/list and docs/tools.md show them.  A toolset split
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
-  &messaging_toolset, &inbox_webhooks_toolset, &account_toolset,
-  &media_toolset,     &publishing_toolset, &comments_toolset, &hashtags_toolset,
+  &messaging_toolset, &inbox_sync_toolset, &inbox_webhooks_toolset,
+  &account_toolset,   &media_toolset,     &publishing_toolset, &comments_toolset,
+  &hashtags_toolset,
   &insights_toolset,  &profile_toolset,
 };
 

@@ -71,6 +71,7 @@ function argsFor(name, ids) {
     ig_get_conversation: { conversation_id: ids.big.id, message_limit: 20, ...detailed },
     ig_list_messages: { conversation_id: ids.big.id, limit: 100, ...detailed },
     ig_get_message: { message_id: ids.message.id, ...detailed },
+    ig_sync_inbox: { full: true },
     ig_send_message: { recipient_id: ids.open.user_id, text: 'x'.repeat(900) },
     ig_send_media: { recipient_id: ids.open.user_id, type: 'image', url: 'https://example.com/size/p.jpg' },
     ig_send_reaction: { recipient_id: ids.big.user_id, message_id: ids.message.id },

@@ -275,7 +275,7 @@ test_open_modes_wal(void **state)
   assert_int_equal(sb.st_mode & 0777, 0600);
   assert_int_equal(sql_int("a/b/igmcp.db", "SELECT journal_mode = 'wal' "
                            "FROM pragma_journal_mode"), 1);
-  assert_int_equal(sql_int("a/b/igmcp.db", "PRAGMA user_version"), 1);
+  assert_int_equal(sql_int("a/b/igmcp.db", "PRAGMA user_version"), 2);
   store_close(s);
   free(dir);
   free(p);
@@ -298,10 +298,23 @@ test_migrations(void **state)
   s = open_db("mig.db");
   store_close(s);
   s = open_db("mig.db");
-  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 1);
+  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 2);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM messages"), 1);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM sqlite_master "
                            "WHERE name = 'messages'"), 1);
+  store_close(s);
+
+  /* A version-1 file (no sync_state) is taken to version 2, data kept. */
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "DROP TABLE sync_state;"
+                                "PRAGMA user_version = 1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  s = open_db("mig.db");
+  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 2);
+  assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM sqlite_master "
+                           "WHERE name = 'sync_state'"), 1);
+  assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM messages"), 1);
   store_close(s);
 
   assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
@@ -1148,6 +1161,47 @@ teardown(void **state)
   return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* sync_state: get of a missing key, upsert, per-account keys, delete,
+ * and the state surviving a reopen. */
+static void
+test_sync_state(void **state)
+{
+  struct err e = { 0 };
+  struct store *s = open_db("sync.db");
+  char *v = NULL;
+  int64_t ms = -1;
+
+  (void)state;
+  assert_int_equal(store_sync_get(s, "A1", "cursor:inbox", &v, &ms, &e), 0);
+  assert_null(v);
+  assert_int_equal(ms, 0);
+  assert_int_equal(store_sync_put(s, "A1", "cursor:inbox", "QVFI", 5, &e), 0);
+  assert_int_equal(store_sync_put(s, "A1", "conv:t_1", NULL, T0, &e), 0);
+  assert_int_equal(store_sync_put(s, "A2", "cursor:inbox", "OTHER", 9, &e),
+                   0);
+  assert_int_equal(store_sync_put(s, "A1", "cursor:inbox", "QVFJ", 6, &e), 0);
+  assert_int_equal(store_sync_get(s, "A1", "cursor:inbox", &v, &ms, &e), 1);
+  assert_string_equal(v, "QVFJ");
+  assert_int_equal(ms, 6);
+  free(v);
+  assert_int_equal(store_sync_get(s, "A1", "conv:t_1", &v, &ms, &e), 1);
+  assert_null(v);
+  assert_int_equal(ms, T0);
+  assert_int_equal(store_sync_put(s, "A1", "cursor:inbox", NULL, 0, &e), 0);
+  assert_int_equal(store_sync_get(s, "A1", "cursor:inbox", NULL, &ms, &e), 0);
+  assert_int_equal(store_sync_get(s, "A2", "cursor:inbox", &v, NULL, &e), 1);
+  assert_string_equal(v, "OTHER");
+  free(v);
+  assert_int_equal(store_sync_get(s, "", "k", &v, &ms, &e), -1);
+  assert_int_equal(e.code, ERR_INVALID);
+  store_close(s);
+  s = open_db("sync.db");
+  assert_int_equal(store_sync_get(s, "A1", "conv:t_1", NULL, &ms, &e), 1);
+  assert_int_equal(ms, T0);
+  assert_int_equal(sql_int("sync.db", "SELECT count(*) FROM sync_state"), 2);
+  store_close(s);
+}
+
 int
 main(void)
 {
@@ -1168,6 +1222,7 @@ main(void)
     cmocka_unit_test(test_put_messages),
     cmocka_unit_test(test_reactions),
     cmocka_unit_test(test_threads),
+    cmocka_unit_test(test_sync_state),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
