@@ -176,7 +176,8 @@ sbx_batch(struct sbx_req *r)
   }
   /* The POST itself was counted once; each item is a call. */
   if (r->tok != SBX_TOK_NONE)
-    r->sb->tokens[r->tok].calls += json_array_size(batch) - 1;
+    for (size_t k = 1; k < json_array_size(batch); k++)
+      sbx_token_count(&r->sb->tokens[r->tok], world_now(&r->sb->world));
   out = json_array();
   json_array_foreach(batch, i, item)
     json_array_append_new(out, run_item(r, item, headers));
