@@ -54,6 +54,7 @@ static struct alias_entry *aliases;
 static size_t naliases;
 static json_t *list; /* the enabled tools' objects */
 static int read_only_mode;
+static int dry_run_mode;
 
 /* Added to the inputSchema of read-only tools and of tools with detail
  * keys. */
@@ -406,6 +407,7 @@ registry_select(const struct registry_filter *f, struct err *e)
       each_name(f->exclude, "--exclude-tools", set_tool, 0, e) != 0)
     return ERR_CONFIG;
   read_only_mode = f->read_only;
+  dry_run_mode = f->dry_run;
   json_decref(list);
   list = json_array();
   for (size_t i = 0; i < reg_nentries; i++) {
@@ -531,4 +533,10 @@ const struct tool_alias *
 registry_alias_at(size_t i)
 {
   return i < naliases ? aliases[i].alias : NULL;
+}
+
+int
+reg_dry_run(void)
+{
+  return dry_run_mode;
 }

@@ -43,6 +43,7 @@ struct registry_filter {
   const char *tools;
   const char *exclude;
   int read_only;
+  int dry_run;      /* write tools stop before their first change */
 };
 int registry_select(const struct registry_filter *f, struct err *e);
 

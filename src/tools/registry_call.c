@@ -415,6 +415,7 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   json_object_del(a, "response_format");
   if (json_string_value(json_object_get(a, "after")) != NULL)
     after_in = xstrdup(json_string_value(json_object_get(a, "after")));
+  c->dry_run = reg_dry_run() && !(t->hints & HINT_READ_ONLY);
   t->run(c, a, &r);
   if (call_cancelled(c))
     goto out; /* no response for a cancelled call */

@@ -31,4 +31,7 @@ const struct entry *reg_entry_of(const struct tool *t);
 struct lockdown;
 const struct lockdown *reg_lockdown(void);
 
+/* 1 under --dry-run (registry_select). */
+int reg_dry_run(void);
+
 #endif

@@ -113,6 +113,42 @@ graph_failure(struct result *r, int rc, const struct graph_response *resp,
   r->is_error = 1;
 }
 
+/* --dry-run: fills r with the request that would have gone out.  The
+ * client adds the access token and appsecret_proof (and, for token calls,
+ * the credentials named) itself; they are never shown. */
+static int
+dry_run_result(struct call *c, struct result *r,
+               const struct graph_request *req)
+{
+  json_t *rq = json_pack("{s:s,s:s,s:s}", "method", req->method, "host",
+                         graph_base_url(c->graph), "path", req->path);
+  json_t *params = json_object(), *detail;
+  char text[600];
+
+  for (size_t i = 0; i < req->nparams; i++)
+    json_object_set_new(params, req->params[i].key,
+                        json_string(req->params[i].value));
+  json_object_set_new(rq, "params", params);
+  if (req->json_body != NULL)
+    json_object_set_new(rq, "json_body", json_deep_copy(req->json_body));
+  json_object_set_new(rq, "credentials_added", json_string(
+      req->credentials != 0 ? "access token, appsecret_proof and the app "
+                              "credentials of a token call"
+                            : "access token and appsecret_proof"));
+  snprintf(text, sizeof(text), "Dry run: igmcp would now send %s %s and "
+           "stopped there; nothing was changed on Instagram. The request "
+           "is in structuredContent.error.request. Restart igmcp without "
+           "--dry-run to carry it out.", req->method, req->path);
+  detail = json_pack("{s:s, s:s, s:o}", "kind", "dry_run", "message", text,
+                     "request", rq);
+  free(r->text);
+  r->text = xstrdup(text);
+  json_decref(r->structured);
+  r->structured = json_pack("{s:o}", "error", detail);
+  r->is_error = 1;
+  return -1;
+}
+
 int
 tool_graph_request(struct call *c, struct result *r,
                    struct graph_request *req, const char *progress,
@@ -134,6 +170,9 @@ tool_graph_request(struct call *c, struct result *r,
   while (req->params != NULL && req->params[n].key != NULL)
     n++;
   req->nparams = n;
+  if (c->dry_run && (strcmp(req->method, "GET") != 0 ||
+                     req->credentials != 0))
+    return dry_run_result(c, r, req);
   req->cancel = c->cancel;
   call_progress(c, ++c->graph_calls, 0, progress);
   rc = graph_call(c->graph, req, &resp, &e);

@@ -56,6 +56,11 @@ struct call {
    * clock under --sandbox, else NULL (the wall clock).  See call_now_ms. */
   int64_t (*now_ms)(void *arg);
   void *now_arg;
+  /* --dry-run, for a tool that may change something: the first Graph
+   * request that would (any POST or DELETE, a token call) is not sent; the
+   * tool fails with kind "dry_run" and the exact request.  Set by
+   * registry_call. */
+  int dry_run;
 };
 
 struct result {

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// Operator policy (README "Safety"): --dry-run stops every write tool
+// before its first change and returns the exact request, while reads and
+// read-only tools run as usual; nothing that changes anything reaches the
+// sandbox.  --read-only hides and refuses write tools.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { callRaw, startSdkServer, textOf, withTimeout } from './lib.mjs';
+
+const sessions = [];
+after(async () => { for (const s of sessions) await s.close().catch(() => {}); });
+
+async function start(extraArgs) {
+  const s = await startSdkServer({ extraArgs });
+  sessions.push(s);
+  return s;
+}
+
+const IMG = 'https://cdn.example.com/photo.jpg';
+
+/* Graph requests the sandbox saw that could change something. */
+async function writes(s) {
+  return (await s.admin.requests()).filter((q) => q.method !== 'GET');
+}
+
+test('--dry-run: write tools return the request they would send, and send nothing', async () => {
+  const S = await start(['--dry-run']);
+  const convs = (await S.client.callTool({ name: 'ig_list_conversations', arguments: { limit: 1 } })).structuredContent;
+  assert.ok(convs.conversations.length === 1, 'reads still work');
+  const user = convs.conversations[0].user_id ?? convs.conversations[0].participants?.[0]?.id;
+  const media = (await S.client.callTool({ name: 'ig_list_media', arguments: { limit: 1 } })).structuredContent.media[0].id;
+  await S.admin.clearRequests();
+  const cases = [
+    ['ig_send_message', { recipient_id: user ?? '1234567890', text: 'hello' }, 'POST', /messages$/, (rq) => assert.equal(rq.json_body.message.text, 'hello')],
+    ['ig_post_comment', { media_id: media, message: 'Nice one' }, 'POST', new RegExp(`${media}/comments$`), (rq) => assert.equal(rq.params.message, 'Nice one')],
+    ['ig_publish', { kind: 'image', image_url: IMG, caption: 'dry' }, 'POST', /media$/, (rq) => assert.equal(rq.params.image_url, IMG)],
+    ['ig_delete_media', { media_id: media }, 'DELETE', new RegExp(`${media}$`), () => {}],
+  ];
+  for (const [name, args, method, path, check] of cases) {
+    const r = await withTimeout(callRaw(S.client, name, args), 30000, name);
+    assert.equal(r.isError, true, `${name}: ${textOf(r).slice(0, 200)}`);
+    const e = r.structuredContent.error;
+    assert.equal(e.kind, 'dry_run', `${name}: ${textOf(r).slice(0, 300)}`);
+    assert.equal(e.request.method, method, name);
+    assert.match(e.request.path, path, name);
+    assert.match(textOf(r), /nothing was changed/);
+    check(e.request);
+    assert.ok(!JSON.stringify(e).includes('IGAA'), 'no token in the dry-run request');
+  }
+  assert.deepEqual(await writes(S), [], 'no write reached the sandbox');
+  /* A read-only tool is not affected. */
+  const st = await S.client.callTool({ name: 'ig_token_status', arguments: {} });
+  assert.notEqual(st.isError, true);
+});
+
+test('--read-only: write tools are neither listed nor run', async () => {
+  const S = await start(['--read-only']);
+  const { tools } = await S.client.listTools();
+  assert.ok(tools.length > 10);
+  for (const t of tools) assert.equal(t.annotations?.readOnlyHint, true, `${t.name} is listed`);
+  await assert.rejects(callRaw(S.client, 'ig_send_message', { recipient_id: '1234', text: 'x' }),
+                       /refused: the server runs read-only/);
+  assert.deepEqual(await writes(S), []);
+});
