@@ -47,6 +47,7 @@ enum {
   OPT_EXCLUDE_TOOLS,
   OPT_READ_ONLY,
   OPT_DRY_RUN,
+  OPT_CONFIRM_WRITES,
   OPT_LOCKDOWN,
   OPT_TRUSTED_USERS,
   OPT_HTTP,
@@ -74,6 +75,7 @@ static const struct option common_opts[] = {
   { "exclude-tools", required_argument, NULL, OPT_EXCLUDE_TOOLS },
   { "read-only", no_argument, NULL, OPT_READ_ONLY },
   { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+  { "confirm-writes", no_argument, NULL, OPT_CONFIRM_WRITES },
   { "lockdown", no_argument, NULL, OPT_LOCKDOWN },
   { "trusted-users", required_argument, NULL, OPT_TRUSTED_USERS },
   { "port", required_argument, NULL, OPT_PORT },
@@ -157,6 +159,8 @@ cli_usage(FILE *out)
     "  --read-only          offer and run only tools that change nothing\n"
     "  --dry-run            write tools stop before their first change and\n"
     "                       return the exact request instead\n"
+    "  --confirm-writes     public actions (sends, posts, comments, deletes)\n"
+    "                       ask the user through the client first\n"
     "                       (wins over everything)\n"
     "  --lockdown           withhold text written by accounts that are not\n"
     "                       trusted (the account itself always is)\n"
@@ -252,6 +256,7 @@ parse_opts(int argc, char **argv, struct opts *o)
     case OPT_EXCLUDE_TOOLS: config_set(&o->cfg.exclude_tools, optarg); break;
     case OPT_READ_ONLY: o->cfg.read_only = 1; break;
     case OPT_DRY_RUN: o->cfg.dry_run = 1; break;
+    case OPT_CONFIRM_WRITES: o->cfg.confirm_writes = 1; break;
     case OPT_LOCKDOWN: o->cfg.lockdown = 1; break;
     case OPT_TRUSTED_USERS: config_set(&o->cfg.trusted_users, optarg); break;
     case OPT_PORT:
@@ -309,6 +314,7 @@ select_tools(const struct opts *o)
   f.exclude = o->cfg.exclude_tools;
   f.read_only = o->cfg.read_only;
   f.dry_run = o->cfg.dry_run;
+  f.confirm_writes = o->cfg.confirm_writes;
   registry_set_result_max(o->cfg.result_max == SIZE_MAX ? 0 : o->cfg.result_max);
   if (registry_select(&f, &e) != 0 ||
       registry_set_lockdown(o->cfg.lockdown, o->cfg.trusted_users, &e) != 0) {

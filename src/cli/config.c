@@ -54,6 +54,7 @@ config_from_env(struct config *c)
   from_env(&c->trusted_users, "IGMCP_TRUSTED_USERS");
   c->read_only = env_flag("IGMCP_READ_ONLY");
   c->dry_run = env_flag("IGMCP_DRY_RUN");
+  c->confirm_writes = env_flag("IGMCP_CONFIRM_WRITES");
   c->lockdown = env_flag("IGMCP_LOCKDOWN");
   if (getenv("IGMCP_RESULT_MAX_BYTES") != NULL) {
     long v = strtol(getenv("IGMCP_RESULT_MAX_BYTES"), NULL, 10);

@@ -31,6 +31,7 @@ struct config {
   char *trusted_users; /* IGMCP_TRUSTED_USERS / --trusted-users */
   int read_only;      /* IGMCP_READ_ONLY=1 / --read-only */
   int dry_run;        /* IGMCP_DRY_RUN=1 / --dry-run */
+  int confirm_writes; /* IGMCP_CONFIRM_WRITES=1 / --confirm-writes */
   int lockdown;       /* IGMCP_LOCKDOWN=1 / --lockdown */
   size_t result_max;  /* IGMCP_RESULT_MAX_BYTES: a result's size budget */
   int sandbox;        /* --sandbox */

@@ -23,6 +23,7 @@
 #include "base/pool.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/pending.h"
 #include "mcp/resources.h"
 #include "tools/registry.h"
 
@@ -38,6 +39,8 @@ static const char *versions[] = {
  * fixed for the life of the process, but a restart with other flags
  * changes it. */
 #define LIST_TTL_MS 300000
+/* How long a call waits for the user to answer a confirmation. */
+#define ELICIT_TIMEOUT_MS (10L * 60 * 1000)
 
 struct job {
   struct job *inext;      /* in the in-flight list */
@@ -73,6 +76,8 @@ struct mcp_server {
   enum log_level log_level;
   char version[16];
   struct mcp_res *res;    /* resources; NULL without a store */
+  struct mcp_pending *asks; /* our requests to the client (elicitation) */
+  int client_elicit;      /* initialize: the client can be asked (form) */
 };
 
 /* The server whose worker, or whose mcp_server_handle, runs on this
@@ -254,6 +259,42 @@ inflight_remove(struct mcp_server *s, struct job *j)
   pthread_cond_broadcast(&s->idle_cv);
 }
 
+/* Asks the user through the client (elicitation/create, form mode) and
+ * waits for the answer; see struct call's elicit. */
+static int
+job_elicit(void *arg, const char *message, const json_t *schema,
+           json_t **content)
+{
+  struct job *j = arg;
+  struct mcp_server *s = j->srv;
+  json_t *id = mcp_pending_open(s->asks), *params, *ans = NULL;
+  const char *action;
+  int rc;
+
+  *content = NULL;
+  if (id == NULL)
+    return -1;
+  params = json_pack("{s:s, s:O}", "message", message, "requestedSchema",
+                     schema);
+  if (strcmp(s->version, "2025-11-25") == 0)
+    json_object_set_new(params, "mode", json_string("form"));
+  send_to(s, json_pack("{s:s, s:O, s:s, s:o}", "jsonrpc", "2.0", "id", id,
+                       "method", "elicitation/create", "params", params),
+          j->key, 0);
+  rc = mcp_pending_wait(s->asks, id, &j->cancelled, ELICIT_TIMEOUT_MS, &ans);
+  json_decref(id);
+  if (rc != 1) {
+    json_decref(ans);
+    return -1;
+  }
+  action = json_string_value(json_object_get(ans, "action"));
+  rc = action != NULL && strcmp(action, "accept") == 0;
+  if (rc && json_is_object(json_object_get(ans, "content")))
+    *content = json_incref(json_object_get(ans, "content"));
+  json_decref(ans);
+  return rc;
+}
+
 /* What a tool or resource handler gets from this server. */
 static void
 call_init(struct mcp_server *s, struct call *c)
@@ -290,6 +331,10 @@ run_job(struct mcp_server *s, struct job *j)
   c.cancel = &j->cancelled;
   c.progress = job_progress;
   c.progress_arg = j;
+  if (s->client_elicit && !j->modern) {
+    c.elicit = job_elicit;
+    c.elicit_arg = j;
+  }
   if (!j->cancelled && j->method != NULL) {
     log_msg(LOG_DEBUG, "mcp", "%s", j->method);
     res = run_resource(s, j, &c, &err);
@@ -394,6 +439,7 @@ mcp_server_new(const struct mcp_server_config *cfg)
     log_set_sink(log_sink, s);
   if (cfg->store != NULL)
     s->res = mcp_res_new(cfg->store, res_wake, s);
+  s->asks = mcp_pending_new();
   return s;
 }
 
@@ -441,6 +487,16 @@ do_initialize(struct mcp_server *s, const json_t *params, int *code,
   }
   s->initialized = 1;
   snprintf(s->version, sizeof(s->version), "%s", use);
+  /* Elicitation: {} (form implied) or {form:{}, url?:{}}; url alone is
+   * not enough for a yes/no form. */
+  {
+    const json_t *el = json_object_get(json_object_get(params,
+                                                       "capabilities"),
+                                       "elicitation");
+    s->client_elicit = json_is_object(el) &&
+                       (json_object_size(el) == 0 ||
+                        json_object_get(el, "form") != NULL);
+  }
   pthread_mutex_unlock(&s->mu);
   res = json_pack("{s:s, s:o, s:o}", "protocolVersion", use,
                   "capabilities", capabilities(s), "serverInfo",
@@ -1024,8 +1080,13 @@ mcp_server_handle(struct mcp_server *s, const char *data, size_t len)
   case JSONRPC_NOTIFICATION:
     handle_notification(s, &m);
     break;
+  case JSONRPC_RESPONSE:
+    /* The answer to one of our requests (elicitation); others are
+     * ignored, as JSON-RPC allows. */
+    (void)mcp_pending_answer(s->asks, m.root);
+    break;
   default:
-    break; /* responses: we send no requests yet */
+    break;
   }
   jsonrpc_msg_free(&m);
   tls_server = prev;
@@ -1072,7 +1133,9 @@ mcp_server_shutdown(struct mcp_server *s, long drain_ms)
     struct timespec ts = clock_deadline(50);
     pthread_cond_timedwait(&s->idle_cv, &s->mu, &ts);
   }
-  /* Calls still queued never start; running ones see the flag. */
+  /* Calls still queued never start; running ones see the flag (and stop
+   * waiting for a client's answer). */
+  mcp_pending_close(s->asks);
   for (pp = &s->inflight; *pp != NULL;) {
     j = *pp;
     j->cancelled = 1;
@@ -1108,6 +1171,7 @@ mcp_server_free(struct mcp_server *s)
     return;
   mcp_server_shutdown(s, 0);
   mcp_res_free(s->res);
+  mcp_pending_free(s->asks);
   if (!s->cfg.shared_log)
     log_set_sink(NULL, NULL);
   pthread_mutex_destroy(&s->mu);

@@ -55,6 +55,7 @@ static size_t naliases;
 static json_t *list; /* the enabled tools' objects */
 static int read_only_mode;
 static int dry_run_mode;
+static int confirm_mode;
 
 /* Added to the inputSchema of read-only tools and of tools with detail
  * keys. */
@@ -408,6 +409,7 @@ registry_select(const struct registry_filter *f, struct err *e)
     return ERR_CONFIG;
   read_only_mode = f->read_only;
   dry_run_mode = f->dry_run;
+  confirm_mode = f->confirm_writes;
   json_decref(list);
   list = json_array();
   for (size_t i = 0; i < reg_nentries; i++) {
@@ -539,4 +541,10 @@ int
 reg_dry_run(void)
 {
   return dry_run_mode;
+}
+
+int
+reg_confirm_writes(void)
+{
+  return confirm_mode;
 }

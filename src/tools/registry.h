@@ -44,6 +44,7 @@ struct registry_filter {
   const char *exclude;
   int read_only;
   int dry_run;      /* write tools stop before their first change */
+  int confirm_writes; /* public-facing writes ask the user first */
 };
 int registry_select(const struct registry_filter *f, struct err *e);
 

@@ -381,6 +381,77 @@ shape(const struct entry *en, json_t *res, const json_t *args, int detailed,
   }
 }
 
+/* Writes whose effect stays inside the account or the app (nothing
+ * another person sees): --confirm-writes does not ask for these. */
+static const char *const private_writes[] = {
+  "ig_create_container", "ig_renew_token", "ig_subscribe_webhooks",
+  "ig_unsubscribe_webhooks", "ig_set_typing", "ig_mark_seen", NULL
+};
+
+static int
+public_write(const struct tool *t)
+{
+  if (t->hints & HINT_READ_ONLY)
+    return 0;
+  for (size_t i = 0; private_writes[i] != NULL; i++)
+    if (strcmp(t->name, private_writes[i]) == 0)
+      return 0;
+  return 1;
+}
+
+/* --confirm-writes: asks the user whether the call may go ahead.  Returns
+ * 0 when accepted, else -1 with *res set to the refusal. */
+static int
+confirm(const struct tool *t, const json_t *args, struct call *c,
+        json_t **res)
+{
+  static const char schema_text[] =
+    "{\"type\":\"object\",\"properties\":{\"confirm\":{\"type\":"
+    "\"boolean\",\"title\":\"Allow this action\",\"description\":"
+    "\"Yes carries it out on Instagram; no refuses it.\",\"default\":"
+    "false}},\"required\":[\"confirm\"]}";
+  json_t *schema, *content = NULL;
+  char *shown, msg[2048];
+  int rc;
+
+  if (c->elicit == NULL) {
+    *res = error_result(
+        "Refused: this server runs with --confirm-writes, so a public "
+        "action needs the user's confirmation, and this client cannot ask "
+        "for it (no MCP elicitation support). Ask the user to run it "
+        "from a client that supports elicitation, or the operator to "
+        "drop --confirm-writes.",
+        json_pack("{s:{s:s,s:s}}", "error", "kind",
+                  "confirmation_unavailable", "tool", t->name));
+    return -1;
+  }
+  shown = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+  snprintf(msg, sizeof(msg), "The assistant wants to run %s (%s) on your "
+           "Instagram account with: %.1500s. Allow it?", t->name,
+           t->title != NULL ? t->title : t->name, shown ? shown : "{}");
+  free(shown);
+  schema = json_loads(schema_text, 0, NULL);
+  rc = c->elicit(c->elicit_arg, msg, schema, &content);
+  json_decref(schema);
+  if (rc == 1 && json_is_true(json_object_get(content, "confirm"))) {
+    json_decref(content);
+    log_info("confirm-writes: the user allowed %s", t->name);
+    return 0;
+  }
+  json_decref(content);
+  log_info("confirm-writes: %s refused (%s)", t->name,
+           rc < 0 ? "no answer" : "declined");
+  *res = error_result(
+      rc < 0 ? "Refused: the user did not answer the confirmation request "
+               "in time, so nothing was done. Ask again later."
+             : "Refused: the user declined this action, so nothing was "
+               "done. Do not retry it unless the user asks.",
+      json_pack("{s:{s:s,s:s}}", "error", "kind",
+                rc < 0 ? "confirmation_timeout" : "declined_by_user",
+                "tool", t->name));
+  return -1;
+}
+
 json_t *
 registry_call(const struct tool *t, const json_t *args, const json_t *preset,
               struct call *c)
@@ -416,6 +487,9 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   if (json_string_value(json_object_get(a, "after")) != NULL)
     after_in = xstrdup(json_string_value(json_object_get(a, "after")));
   c->dry_run = reg_dry_run() && !(t->hints & HINT_READ_ONLY);
+  if (!c->dry_run && reg_confirm_writes() && public_write(t) &&
+      confirm(t, a, c, &res) != 0)
+    goto out;
   t->run(c, a, &r);
   if (call_cancelled(c))
     goto out; /* no response for a cancelled call */

@@ -33,5 +33,7 @@ const struct lockdown *reg_lockdown(void);
 
 /* 1 under --dry-run (registry_select). */
 int reg_dry_run(void);
+/* 1 under --confirm-writes. */
+int reg_confirm_writes(void);
 
 #endif

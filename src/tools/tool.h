@@ -61,6 +61,14 @@ struct call {
    * tool fails with kind "dry_run" and the exact request.  Set by
    * registry_call. */
   int dry_run;
+  /* Asks the user a question through the client (MCP elicitation, form
+   * mode) and waits: 1 when accepted (*content, may be NULL, is the
+   * answer; the caller decrefs it), 0 when declined or cancelled, -1 when
+   * no answer came (timeout, cancellation, shutdown).  NULL when the
+   * client cannot be asked. */
+  int (*elicit)(void *arg, const char *message, const json_t *schema,
+                json_t **content);
+  void *elicit_arg;
 };
 
 struct result {

@@ -5,6 +5,7 @@
 // sandbox.  --read-only hides and refuses write tools.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { callRaw, startSdkServer, textOf, withTimeout } from './lib.mjs';
 
 const sessions = [];
@@ -27,11 +28,12 @@ test('--dry-run: write tools return the request they would send, and send nothin
   const S = await start(['--dry-run']);
   const convs = (await S.client.callTool({ name: 'ig_list_conversations', arguments: { limit: 1 } })).structuredContent;
   assert.ok(convs.conversations.length === 1, 'reads still work');
-  const user = convs.conversations[0].user_id ?? convs.conversations[0].participants?.[0]?.id;
+  const me = (await S.admin.get('state')).ig_user_id;
+  const user = convs.conversations[0].participants.find((p) => p.id !== me).id;
   const media = (await S.client.callTool({ name: 'ig_list_media', arguments: { limit: 1 } })).structuredContent.media[0].id;
   await S.admin.clearRequests();
   const cases = [
-    ['ig_send_message', { recipient_id: user ?? '1234567890', text: 'hello' }, 'POST', /messages$/, (rq) => assert.equal(rq.json_body.message.text, 'hello')],
+    ['ig_send_message', { recipient_id: user, text: 'hello' }, 'POST', /messages$/, (rq) => assert.equal(rq.json_body.message.text, 'hello')],
     ['ig_post_comment', { media_id: media, message: 'Nice one' }, 'POST', new RegExp(`${media}/comments$`), (rq) => assert.equal(rq.params.message, 'Nice one')],
     ['ig_publish', { kind: 'image', image_url: IMG, caption: 'dry' }, 'POST', /media$/, (rq) => assert.equal(rq.params.image_url, IMG)],
     ['ig_delete_media', { media_id: media }, 'DELETE', new RegExp(`${media}$`), () => {}],
@@ -60,5 +62,52 @@ test('--read-only: write tools are neither listed nor run', async () => {
   for (const t of tools) assert.equal(t.annotations?.readOnlyHint, true, `${t.name} is listed`);
   await assert.rejects(callRaw(S.client, 'ig_send_message', { recipient_id: '1234', text: 'x' }),
                        /refused: the server runs read-only/);
+  assert.deepEqual(await writes(S), []);
+});
+
+test('--confirm-writes: the user is asked through elicitation; yes sends, no refuses, reads are not asked', async () => {
+  const S = await startSdkServer({ extraArgs: ['--confirm-writes'], clientCapabilities: { elicitation: {} } });
+  sessions.push(S);
+  const asked = [];
+  let answer = { action: 'accept', content: { confirm: true } };
+  S.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    asked.push(req.params);
+    return answer;
+  });
+  const convs = (await S.client.callTool({ name: 'ig_list_conversations', arguments: { limit: 1 } })).structuredContent;
+  assert.equal(asked.length, 0, 'a read is not asked');
+  const me = (await S.admin.get('state')).ig_user_id;
+  const user = convs.conversations[0].participants.find((p) => p.id !== me).id;
+  await S.admin.clearRequests();
+  const sent = await S.client.callTool({ name: 'ig_send_message', arguments: { recipient_id: user, text: 'confirmed' } });
+  assert.notEqual(sent.isError, true, textOf(sent));
+  assert.equal(asked.length, 1);
+  assert.match(asked[0].message, /ig_send_message/);
+  assert.match(asked[0].message, /confirmed/);
+  assert.equal(asked[0].requestedSchema.properties.confirm.type, 'boolean');
+  assert.equal((await writes(S)).length, 1, 'the accepted send went out once');
+  for (const a of [{ action: 'decline' }, { action: 'cancel' }, { action: 'accept', content: { confirm: false } }]) {
+    answer = a;
+    await S.admin.clearRequests();
+    const r = await callRaw(S.client, 'ig_send_message', { recipient_id: user, text: 'refused' });
+    assert.equal(r.isError, true, JSON.stringify(a));
+    assert.equal(r.structuredContent.error.kind, 'declined_by_user');
+    assert.match(textOf(r), /declined/);
+    assert.deepEqual(await writes(S), [], 'nothing sent after a refusal');
+  }
+  /* A private write (typing indicator) is not asked. */
+  const n = asked.length;
+  answer = { action: 'decline' };
+  await S.client.callTool({ name: 'ig_set_typing', arguments: { recipient_id: user, on: true } }).catch(() => {});
+  assert.equal(asked.length, n);
+});
+
+test('--confirm-writes with a client that cannot be asked: public writes are refused with the reason', async () => {
+  const S = await start(['--confirm-writes']);
+  await S.admin.clearRequests();
+  const r = await callRaw(S.client, 'ig_post_comment', { media_id: '17900000000000001', message: 'hi' });
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent.error.kind, 'confirmation_unavailable');
+  assert.match(textOf(r), /elicitation/);
   assert.deepEqual(await writes(S), []);
 });
