@@ -274,3 +274,49 @@ store_sync_put(struct store *s, const char *account_id, const char *key,
     return -1;
   return s->ops->sync_put(s, account_id, key, value, ms, e);
 }
+
+int
+store_idem_get(struct store *s, const char *account_id, const char *tool,
+               const char *key, int64_t now_ms, json_t **outcome,
+               struct err *e)
+{
+  *outcome = NULL;
+  if (need(account_id, "account_id", e) < 0 || need(tool, "tool", e) < 0 ||
+      need(key, "key", e) < 0)
+    return -1;
+  return s->ops->idem_get(s, account_id, tool, key, now_ms, outcome, e);
+}
+
+int
+store_idem_put(struct store *s, const char *account_id, const char *tool,
+               const char *key, int64_t now_ms, int64_t ttl_ms,
+               const json_t *outcome, struct err *e)
+{
+  if (need(account_id, "account_id", e) < 0 || need(tool, "tool", e) < 0 ||
+      need(key, "key", e) < 0)
+    return -1;
+  if (outcome == NULL || ttl_ms <= 0)
+    return err_set(e, ERR_INVALID, "store: an idempotent outcome needs a "
+                   "result and a positive ttl");
+  return s->ops->idem_put(s, account_id, tool, key, now_ms, ttl_ms, outcome,
+                          e);
+}
+
+int
+store_audit_add(struct store *s, const struct store_audit *a, struct err *e)
+{
+  if (a == NULL || need(a->account_id, "account_id", e) < 0 ||
+      need(a->tool, "tool", e) < 0 || need(a->outcome, "outcome", e) < 0)
+    return -1;
+  return s->ops->audit_add(s, a, e);
+}
+
+json_t *
+store_audit_list(struct store *s, const char *account_id, const char *tool,
+                 int64_t since_ms, int limit, struct err *e)
+{
+  if (need(account_id, "account_id", e) < 0)
+    return NULL;
+  return s->ops->audit_list(s, account_id, tool, since_ms,
+                            limit > 0 ? limit : 50, e);
+}

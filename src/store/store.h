@@ -54,6 +54,18 @@ struct store_search_filter {
   int64_t until_ms;
 };
 
+/* One write call, for the audit log (store_audit_add).  No token, no
+ * message text: target is the object acted on (recipient, media,
+ * comment...), detail an error kind or the id Meta returned. */
+struct store_audit {
+  const char *account_id;
+  int64_t time_ms;
+  const char *tool;
+  const char *target;  /* may be NULL */
+  const char *outcome; /* "ok", "error", "refused", "dry_run", "replayed" */
+  const char *detail;  /* may be NULL */
+};
+
 struct store;
 
 /* A backend.  Each function has the semantics of the store_* wrapper of the
@@ -93,6 +105,17 @@ struct store_ops {
                   char **value, int64_t *ms, struct err *e);
   int (*sync_put)(struct store *s, const char *account_id, const char *key,
                   const char *value, int64_t ms, struct err *e);
+  int (*idem_get)(struct store *s, const char *account_id, const char *tool,
+                  const char *key, int64_t now_ms, json_t **outcome,
+                  struct err *e);
+  int (*idem_put)(struct store *s, const char *account_id, const char *tool,
+                  const char *key, int64_t now_ms, int64_t ttl_ms,
+                  const json_t *outcome, struct err *e);
+  int (*audit_add)(struct store *s, const struct store_audit *a,
+                   struct err *e);
+  json_t *(*audit_list)(struct store *s, const char *account_id,
+                        const char *tool, int64_t since_ms, int limit,
+                        struct err *e);
 };
 
 struct store {
@@ -222,5 +245,28 @@ enum store_window_state store_window_at(int64_t last_ms, int64_t now_ms,
                                         int64_t *until_ms);
 /* "unknown", "open", "human_agent", "closed". */
 const char *store_window_name(enum store_window_state st);
+
+/*
+ * Idempotent writes (migration 3).  store_idem_get returns 1 and sets
+ * *outcome (new) when tool's call under key for account_id is stored and
+ * not expired at now_ms, 0 when not, -1 on error.  store_idem_put keeps
+ * outcome until now_ms + ttl_ms (replacing an expired or older one), and
+ * drops expired rows of every key as it goes.
+ */
+int store_idem_get(struct store *s, const char *account_id, const char *tool,
+                   const char *key, int64_t now_ms, json_t **outcome,
+                   struct err *e);
+int store_idem_put(struct store *s, const char *account_id, const char *tool,
+                   const char *key, int64_t now_ms, int64_t ttl_ms,
+                   const json_t *outcome, struct err *e);
+
+/* The audit log of write calls (migration 3).  store_audit_list gives
+ * {"entries":[{time_ms, tool, target?, outcome, detail?}]}, newest first,
+ * time_ms >= since_ms, tool NULL for all. */
+int store_audit_add(struct store *s, const struct store_audit *a,
+                    struct err *e);
+json_t *store_audit_list(struct store *s, const char *account_id,
+                         const char *tool, int64_t since_ms, int limit,
+                         struct err *e);
 
 #endif

@@ -422,6 +422,10 @@ static const struct store_ops sqlite_ops = {
   .mark_read = sq_mark_read,
   .sync_get = sq__sync_get,
   .sync_put = sq__sync_put,
+  .idem_get = sq__idem_get,
+  .idem_put = sq__idem_put,
+  .audit_add = sq__audit_add,
+  .audit_list = sq__audit_list,
 };
 
 struct store *

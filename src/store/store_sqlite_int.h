@@ -49,6 +49,10 @@ enum sq_slot {
   SQ_SYNC_GET,
   SQ_SYNC_PUT,
   SQ_SYNC_DEL,
+  SQ_IDEM_GET,
+  SQ_IDEM_PUT,
+  SQ_IDEM_EXPIRE,
+  SQ_AUDIT_ADD,
   SQ_NSLOTS
 };
 
@@ -164,6 +168,18 @@ int sq__put_messages(struct store *s, const char *account_id,
                      struct store_result *res, struct err *e);
 
 /* store_sqlite_sync.c: the sync_state key/value table. */
+/* store_sqlite_policy.c (migration 3). */
+int sq__idem_get(struct store *s, const char *account_id, const char *tool,
+                 const char *key, int64_t now_ms, json_t **outcome,
+                 struct err *e);
+int sq__idem_put(struct store *s, const char *account_id, const char *tool,
+                 const char *key, int64_t now_ms, int64_t ttl_ms,
+                 const json_t *outcome, struct err *e);
+int sq__audit_add(struct store *s, const struct store_audit *a,
+                  struct err *e);
+json_t *sq__audit_list(struct store *s, const char *account_id,
+                       const char *tool, int64_t since_ms, int limit,
+                       struct err *e);
 int sq__sync_get(struct store *s, const char *account_id, const char *key,
                  char **value, int64_t *ms, struct err *e);
 int sq__sync_put(struct store *s, const char *account_id, const char *key,

@@ -190,6 +190,30 @@ static const char *const migrations[] = {
   "  value TEXT,"
   "  ms INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (account_id, key));",
+
+  /* 3: safety (README "Safety").  idempotency: the outcome of a write
+   * tool call under its key (the caller's idempotency_key, or "auto:" and
+   * a hash of the content per target), kept until expires_ms; outcome is
+   * the tools/call result JSON.  audit: one row per write call, never a
+   * token or a message text: target is the object acted on. */
+  "CREATE TABLE idempotency ("
+  "  account_id TEXT NOT NULL,"
+  "  tool TEXT NOT NULL,"
+  "  key TEXT NOT NULL,"
+  "  created_ms INTEGER NOT NULL,"
+  "  expires_ms INTEGER NOT NULL,"
+  "  outcome TEXT NOT NULL,"
+  "  PRIMARY KEY (account_id, tool, key));"
+  "CREATE INDEX idempotency_expiry ON idempotency(expires_ms);"
+  "CREATE TABLE audit ("
+  "  id INTEGER PRIMARY KEY,"
+  "  account_id TEXT NOT NULL,"
+  "  time_ms INTEGER NOT NULL,"
+  "  tool TEXT NOT NULL,"
+  "  target TEXT,"
+  "  outcome TEXT NOT NULL,"
+  "  detail TEXT);"
+  "CREATE INDEX audit_time ON audit(account_id, time_ms);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -275,7 +275,7 @@ test_open_modes_wal(void **state)
   assert_int_equal(sb.st_mode & 0777, 0600);
   assert_int_equal(sql_int("a/b/igmcp.db", "SELECT journal_mode = 'wal' "
                            "FROM pragma_journal_mode"), 1);
-  assert_int_equal(sql_int("a/b/igmcp.db", "PRAGMA user_version"), 2);
+  assert_int_equal(sql_int("a/b/igmcp.db", "PRAGMA user_version"), 3);
   store_close(s);
   free(dir);
   free(p);
@@ -298,22 +298,26 @@ test_migrations(void **state)
   s = open_db("mig.db");
   store_close(s);
   s = open_db("mig.db");
-  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 2);
+  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 3);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM messages"), 1);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM sqlite_master "
                            "WHERE name = 'messages'"), 1);
   store_close(s);
 
-  /* A version-1 file (no sync_state) is taken to version 2, data kept. */
+  /* A version-1 file (no sync_state, no safety tables) is taken to the
+   * current version, data kept. */
   assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "DROP TABLE sync_state;"
+                                "DROP TABLE idempotency; DROP TABLE audit;"
                                 "PRAGMA user_version = 1", NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(db);
   s = open_db("mig.db");
-  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 2);
+  assert_int_equal(sql_int("mig.db", "PRAGMA user_version"), 3);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM sqlite_master "
                            "WHERE name = 'sync_state'"), 1);
+  assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM sqlite_master "
+                           "WHERE name IN ('idempotency', 'audit')"), 2);
   assert_int_equal(sql_int("mig.db", "SELECT count(*) FROM messages"), 1);
   store_close(s);
 
@@ -1202,6 +1206,71 @@ test_sync_state(void **state)
   store_close(s);
 }
 
+/* Migration 3: idempotent outcomes expire, are kept per account and tool,
+ * and replace an older one; the audit log lists newest first, filters by
+ * tool and time, and a reopened file still has both. */
+static void
+test_idempotency_and_audit(void **state)
+{
+  struct err e = { 0 };
+  struct store *s = open_db("idem.db");
+  json_t *o = NULL, *out = json_pack("{s:s}", "id", "m_1"), *l;
+  struct store_audit a = { "A1", T0, "ig_send_message", "901", "ok", "m_1" };
+
+  (void)state;
+  assert_int_equal(store_idem_get(s, "A1", "ig_send_message", "k", T0, &o,
+                                  &e), 0);
+  assert_null(o);
+  assert_int_equal(store_idem_put(s, "A1", "ig_send_message", "k", T0, 1000,
+                                  out, &e), 0);
+  assert_int_equal(store_idem_get(s, "A1", "ig_send_message", "k", T0 + 999,
+                                  &o, &e), 1);
+  assert_true(json_equal(o, out));
+  json_decref(o);
+  /* Other account, other tool: not the same call. */
+  assert_int_equal(store_idem_get(s, "A2", "ig_send_message", "k", T0, &o,
+                                  &e), 0);
+  assert_int_equal(store_idem_get(s, "A1", "ig_post_comment", "k", T0, &o,
+                                  &e), 0);
+  /* Expired at exactly created + ttl. */
+  assert_int_equal(store_idem_get(s, "A1", "ig_send_message", "k", T0 + 1000,
+                                  &o, &e), 0);
+  assert_int_equal(store_idem_put(s, "A1", "ig_send_message", "k", T0, 0,
+                                  out, &e), -1);
+  json_decref(out);
+
+  assert_int_equal(store_audit_add(s, &a, &e), 0);
+  a.time_ms = T0 + 10;
+  a.tool = "ig_post_comment";
+  a.target = NULL;
+  a.outcome = "error";
+  a.detail = "graph_error";
+  assert_int_equal(store_audit_add(s, &a, &e), 0);
+  a.outcome = NULL;
+  assert_int_equal(store_audit_add(s, &a, &e), -1);
+  store_close(s);
+  s = open_db("idem.db");
+  l = store_audit_list(s, "A1", NULL, 0, 10, &e);
+  assert_int_equal(json_array_size(json_object_get(l, "entries")), 2);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(
+      json_object_get(l, "entries"), 0), "tool")), "ig_post_comment");
+  assert_null(json_object_get(json_array_get(json_object_get(l, "entries"),
+                                             0), "target"));
+  json_decref(l);
+  l = store_audit_list(s, "A1", "ig_send_message", 0, 10, &e);
+  assert_int_equal(json_array_size(json_object_get(l, "entries")), 1);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(
+      json_object_get(l, "entries"), 0), "target")), "901");
+  json_decref(l);
+  l = store_audit_list(s, "A1", NULL, T0 + 5, 10, &e);
+  assert_int_equal(json_array_size(json_object_get(l, "entries")), 1);
+  json_decref(l);
+  l = store_audit_list(s, "A2", NULL, 0, 10, &e);
+  assert_int_equal(json_array_size(json_object_get(l, "entries")), 0);
+  json_decref(l);
+  store_close(s);
+}
+
 int
 main(void)
 {
@@ -1223,6 +1292,7 @@ main(void)
     cmocka_unit_test(test_reactions),
     cmocka_unit_test(test_threads),
     cmocka_unit_test(test_sync_state),
+    cmocka_unit_test(test_idempotency_and_audit),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
