@@ -420,7 +420,7 @@ static const struct tool publishing_tools[] = {
         WAIT_PROPS("60") "},"
         "\"required\":[\"creation_id\"],\"additionalProperties\":false}",
     .output_schema = PUBLISH_OUT,
-    .hints = HINTS_WRITE,
+    .hints = HINTS_WRITE_IDEMPOTENT, /* a container publishes once */
     .run = publish_container,
   },
   {

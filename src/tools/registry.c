@@ -21,6 +21,7 @@
 #include "tools/registry_int.h"
 
 extern const struct toolset account_toolset;
+extern const struct toolset audit_toolset;
 extern const struct toolset media_toolset;
 extern const struct toolset publishing_toolset;
 extern const struct toolset comments_toolset;
@@ -35,8 +36,8 @@ extern const struct toolset profile_toolset;
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
   &messaging_toolset, &inbox_sync_toolset, &inbox_webhooks_toolset,
-  &account_toolset,   &media_toolset,     &publishing_toolset, &comments_toolset,
-  &hashtags_toolset,
+  &account_toolset,   &audit_toolset,     &media_toolset,
+  &publishing_toolset, &comments_toolset, &hashtags_toolset,
   &insights_toolset,  &profile_toolset,
 };
 
@@ -63,6 +64,13 @@ static const char response_format_prop[] =
     "{\"type\":\"string\",\"enum\":[\"concise\",\"detailed\"],"
     "\"default\":\"concise\",\"description\":\"detailed: every field, "
     "rate-limit usage\"}";
+
+/* Added to the inputSchema of writes that are not idempotent
+ * (registry_safety.c). */
+static const char idempotency_prop[] =
+    "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200,"
+    "\"description\":\"Repeat-safe: a repeat with this key returns the "
+    "first result\"}";
 
 static json_t *
 parse_json(const char *name, const char *which, const char *text,
@@ -206,6 +214,10 @@ init_entry(struct entry *en, const struct tool *t, const char *toolset,
     return ERR_INTERNAL;
   en->takes_after = json_object_get(json_object_get(en->input, "properties"),
                                     "after") != NULL;
+  if (reg_repeatable_write(t))
+    json_object_set_new(json_object_get(en->input, "properties"),
+                        "idempotency_key",
+                        json_loads(idempotency_prop, 0, NULL));
   if (t->detail_keys != NULL || (t->hints & HINT_READ_ONLY))
     json_object_set_new(json_object_get(en->input, "properties"),
                         "response_format",

@@ -163,6 +163,12 @@ error_result(const char *text, json_t *detail)
   return res;
 }
 
+json_t *
+reg_error_result(const char *text, json_t *detail)
+{
+  return error_result(text, detail);
+}
+
 static json_t *
 invalid_args(const struct tool *t, const char *why, const char *hint)
 {
@@ -462,7 +468,8 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   json_t *a, *res = NULL;
   char *text, *after_in = NULL;
   long skip = 0;
-  int detailed;
+  int detailed, safety = 0;
+  struct reg_safety sf = { 0 };
 
   if (en == NULL)
     return error_result("internal error: unknown tool", NULL);
@@ -487,9 +494,14 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   if (json_string_value(json_object_get(a, "after")) != NULL)
     after_in = xstrdup(json_string_value(json_object_get(a, "after")));
   c->dry_run = reg_dry_run() && !(t->hints & HINT_READ_ONLY);
-  if (!c->dry_run && reg_confirm_writes() && public_write(t) &&
-      confirm(t, a, c, &res) != 0)
+  safety = 1;
+  if (reg_safety_before(t, a, c, c->dry_run, &sf, &res))
     goto out;
+  if (!c->dry_run && reg_confirm_writes() && public_write(t) &&
+      confirm(t, a, c, &res) != 0) {
+    sf.outcome = "refused";
+    goto out;
+  }
   t->run(c, a, &r);
   if (call_cancelled(c))
     goto out; /* no response for a cancelled call */
@@ -517,6 +529,12 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   free(text);
   json_object_set(res, "structuredContent", r.structured);
 out:
+  if (safety) {
+    if (c->dry_run)
+      sf.outcome = "dry_run"; /* audited as what it was */
+    reg_safety_after(t, a, c, &sf, call_cancelled(c) ? NULL : res);
+    reg_safety_free(&sf);
+  }
   free(after_in);
   json_decref(a);
   result_free(&r);

@@ -36,4 +36,30 @@ int reg_dry_run(void);
 /* 1 under --confirm-writes. */
 int reg_confirm_writes(void);
 
+/* registry_safety.c: idempotent writes and the audit log around a write
+ * tool's run.  reg_safety_before may take idempotency_key out of args;
+ * it returns 1 with *res the final answer (a stored outcome, or a refusal
+ * while the same call runs), else 0; audit_only (a dry run) skips the
+ * idempotency part.  reg_safety_after records the
+ * outcome (res NULL: cancelled); reg_safety_free always follows. */
+struct reg_safety {
+  int write;             /* not read-only: audited */
+  int automatic;         /* key made from the content */
+  char *key;
+  char *running_key;
+  long ttl_ms;
+  const char *outcome;   /* set when before answered by itself */
+  char account[64];
+};
+int reg_repeatable_write(const struct tool *t);
+const char *reg_target_of(const json_t *args);
+int reg_safety_before(const struct tool *t, json_t *args, struct call *c,
+                      int audit_only, struct reg_safety *sf, json_t **res);
+void reg_safety_after(const struct tool *t, const json_t *args,
+                      struct call *c, struct reg_safety *sf,
+                      const json_t *res);
+void reg_safety_free(struct reg_safety *sf);
+/* registry_call.c: an isError result (text, detail stolen). */
+json_t *reg_error_result(const char *text, json_t *detail);
+
 #endif
