@@ -27,14 +27,15 @@ extern const struct toolset comments_toolset;
 extern const struct toolset hashtags_toolset;
 extern const struct toolset insights_toolset;
 extern const struct toolset messaging_toolset;
+extern const struct toolset inbox_toolset;
 extern const struct toolset profile_toolset;
 
 /* In the order tools/list and docs/tools.md show them.  A toolset split
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
-  &messaging_toolset, &account_toolset,  &media_toolset,
-  &publishing_toolset, &comments_toolset, &hashtags_toolset,
-  &insights_toolset,  &profile_toolset,
+  &messaging_toolset, &inbox_toolset,     &account_toolset,
+  &media_toolset,     &publishing_toolset, &comments_toolset,
+  &hashtags_toolset,  &insights_toolset,   &profile_toolset,
 };
 
 #define NTOOLSETS (sizeof(toolsets) / sizeof(toolsets[0]))
