@@ -235,7 +235,7 @@ list_events(struct call *c, const json_t *args, struct result *r)
   return finish(r, out, "events", acct);
 }
 
-#define STORE_NOTE " Reads igmcp's own store, no Graph request."
+#define STORE_NOTE " Local store, no Graph call."
 
 static const struct tool inbox_tools[] = {
   {
@@ -266,12 +266,11 @@ static const struct tool inbox_tools[] = {
                    "read_ms,read_at",
     .title = "Read a conversation's stored history",
     .description =
-        "Every stored message of one DM conversation, oldest first, "
-        "including those older than the 20 Meta details: text, "
-        "attachments, edits, reactions, direction in/out. For \"what did "
-        "@user say last month\" give user and since/until; page back by "
-        "passing next_before_ms as before_ms. To find words across "
-        "conversations use ig_search_messages." STORE_NOTE,
+        "Every stored message of one DM conversation, oldest first, past "
+        "the 20 Meta details: text, attachments, edits, reactions, "
+        "direction in/out. \"What did @user say last month\": user with "
+        "since/until. Older pages: next_before_ms as before_ms. Words "
+        "across conversations: ig_search_messages." STORE_NOTE,
     .input_schema =
         "{\"type\":\"object\",\"properties\":{" INBOX_USER_PROP ","
         "\"conversation_id\":{\"type\":\"string\",\"pattern\":"
@@ -283,7 +282,7 @@ static const struct tool inbox_tools[] = {
         INBOX_LIMIT_PROP(30, 200) "},\"additionalProperties\":false}",
     .output_schema =
         "{\"type\":\"object\",\"properties\":{"
-        "\"conversation\":" INBOX_CONV_SCHEMA ","
+        "\"conversation\":" INBOX_HISTORY_CONV_SCHEMA ","
         "\"messages\":{\"type\":\"array\",\"items\":" INBOX_MESSAGE_SCHEMA
         "},\"count\":" INBOX_I ",\"next_before_ms\":" INBOX_I ","
         "\"note\":" INBOX_S "},"
@@ -344,12 +343,10 @@ static const struct tool inbox_tools[] = {
     .detail_keys = "received_ms,received_at",
     .title = "List received webhook events",
     .description =
-        "The log of webhook events the store received, newest first, as "
-        "normalized with the raw item: messages, echoes, edits, deletions, "
-        "reactions, seen, postbacks, comments, mentions, story insights, "
-        "and unknown kinds kept as delivered. Filter by kind and since. "
-        "For checking the webhook feed; to read a conversation use "
-        "ig_get_history." STORE_NOTE,
+        "The webhook events the store received, newest first, normalized "
+        "with the raw item (unknown kinds kept as delivered). Filter by "
+        "kind and since. For checking the webhook feed; to read a "
+        "conversation use ig_get_history." STORE_NOTE,
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"kind\":{\"type\":\"string\",\"enum\":[\"all\",\"message\","

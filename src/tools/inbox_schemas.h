@@ -22,26 +22,25 @@
 
 /* A stored DM conversation (store_list_inbox). */
 #define INBOX_CONV_PROPS                                                     \
-  "\"id\":" INBOX_I ",\"graph_id\":" INBOX_S ",\"user_id\":" INBOX_S ","     \
-  "\"username\":" INBOX_S ",\"name\":" INBOX_S ","                           \
-  "\"updated_ms\":" INBOX_I ",\"updated_at\":" INBOX_S ","                   \
+  "\"id\":" INBOX_I ",\"user_id\":" INBOX_S ",\"username\":" INBOX_S ","     \
   "\"last_message\":" INBOX_O ",\"unread\":" INBOX_I ","                     \
-  "\"window\":" INBOX_WINDOW_SCHEMA ","                                      \
-  "\"seen_ms\":" INBOX_I ",\"seen_at\":" INBOX_S
+  "\"window\":" INBOX_WINDOW_SCHEMA
 
 #define INBOX_CONV_SCHEMA                                                    \
   "{\"type\":\"object\",\"properties\":{" INBOX_CONV_PROPS "},"              \
   "\"required\":[\"id\"]}"
 
+/* The conversation of a history. */
+#define INBOX_HISTORY_CONV_SCHEMA                                            \
+  "{\"type\":\"object\",\"properties\":{\"id\":" INBOX_I ","                 \
+  "\"user_id\":" INBOX_S ",\"username\":" INBOX_S "},\"required\":[\"id\"]}"
+
 /* A stored message (store_get_history). */
 #define INBOX_MESSAGE_SCHEMA                                                 \
   "{\"type\":\"object\",\"properties\":{"                                    \
   "\"mid\":" INBOX_S ",\"direction\":{\"type\":\"string\",\"enum\":"         \
-  "[\"in\",\"out\"]},\"from_id\":" INBOX_S ",\"text\":" INBOX_S ","          \
-  "\"attachments\":" INBOX_A ",\"reply_to\":" INBOX_O ","                    \
-  "\"created_ms\":" INBOX_I ",\"created_at\":" INBOX_S ","                   \
-  "\"edits\":" INBOX_A ",\"reactions\":" INBOX_A ","                         \
-  "\"deleted_ms\":" INBOX_I ",\"deleted_at\":" INBOX_S "},"                  \
+  "[\"in\",\"out\"]},\"text\":" INBOX_S ",\"attachments\":" INBOX_A ","      \
+  "\"created_ms\":" INBOX_I ",\"created_at\":" INBOX_S "},"                  \
   "\"required\":[\"mid\"]}"
 
 /* A search hit (store_search): a DM or a comment. */
@@ -49,31 +48,27 @@
   "{\"type\":\"object\",\"properties\":{"                                    \
   "\"kind\":{\"type\":\"string\",\"enum\":[\"dm\",\"comment\"]},"            \
   "\"mid\":" INBOX_S ",\"comment_id\":" INBOX_S ",\"user_id\":" INBOX_S ","  \
-  "\"from_id\":" INBOX_S ",\"username\":" INBOX_S ","                        \
-  "\"media_id\":" INBOX_S ",\"direction\":" INBOX_S ",\"text\":" INBOX_S "," \
-  "\"created_ms\":" INBOX_I ",\"created_at\":" INBOX_S "},"                  \
+  "\"username\":" INBOX_S ",\"text\":" INBOX_S ",\"created_at\":" INBOX_S   \
+  "},"                                                                       \
   "\"required\":[\"kind\"]}"
 
 /* A comment waiting for our reply (store_list_unanswered). */
 #define INBOX_WAITING_COMMENT_SCHEMA                                         \
   "{\"type\":\"object\",\"properties\":{"                                    \
   "\"comment_id\":" INBOX_S ",\"media_id\":" INBOX_S ","                     \
-  "\"from_id\":" INBOX_S ",\"username\":" INBOX_S ",\"text\":" INBOX_S ","   \
-  "\"created_at\":" INBOX_S ",\"waiting_ms\":" INBOX_I ","                   \
-  "\"waiting\":" INBOX_S "},\"required\":[\"comment_id\"]}"
+  "\"username\":" INBOX_S ",\"text\":" INBOX_S ",\"waiting\":" INBOX_S "},"   \
+  "\"required\":[\"comment_id\"]}"
 
 #define INBOX_WAITING_CONV_SCHEMA                                            \
   "{\"type\":\"object\",\"properties\":{" INBOX_CONV_PROPS ","               \
-  "\"waiting_since_ms\":" INBOX_I ",\"waiting_since_at\":" INBOX_S ","       \
-  "\"waiting_ms\":" INBOX_I ",\"waiting\":" INBOX_S "},"                     \
+  "\"waiting_since_at\":" INBOX_S ",\"waiting\":" INBOX_S "},"               \
   "\"required\":[\"id\"]}"
 
 #define INBOX_EVENT_SCHEMA                                                   \
   "{\"type\":\"object\",\"properties\":{"                                    \
   "\"key\":" INBOX_S ",\"kind\":" INBOX_S ",\"user_id\":" INBOX_S ","        \
-  "\"time_ms\":" INBOX_I ",\"time_at\":" INBOX_S ","                         \
-  "\"received_ms\":" INBOX_I ",\"received_at\":" INBOX_S ","                 \
-  "\"item\":" INBOX_O "},\"required\":[\"key\",\"kind\"]}"
+  "\"time_at\":" INBOX_S ",\"item\":" INBOX_O "},"                           \
+  "\"required\":[\"key\",\"kind\"]}"
 
 /* Input properties. */
 #define INBOX_USER_PROP                                                      \
@@ -82,11 +77,10 @@
   "person: IGSID or @username.\"}"
 #define INBOX_SINCE_PROP                                                     \
   "\"since\":{\"type\":\"string\",\"maxLength\":40,\"description\":"         \
-  "\"ISO date or date-time (UTC unless an offset is given); from then "     \
-  "on.\"}"
+  "\"ISO date or date-time (UTC by default).\"}"
 #define INBOX_UNTIL_PROP                                                     \
   "\"until\":{\"type\":\"string\",\"maxLength\":40,\"description\":"         \
-  "\"ISO date (whole day included) or date-time; up to then.\"}"
+  "\"ISO date (day included) or date-time.\"}"
 #define INBOX_LIMIT_PROP(def, max)                                           \
   "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" #max ","      \
   "\"default\":" #def "}"
