@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "store/store.h"
 #include "tools/inbox_schemas.h"
 #include "tools/inbox_util.h"
@@ -162,6 +163,39 @@ get_history(struct call *c, const json_t *args, struct result *r)
   return result_ok(r, out);
 }
 
+/* query as plain words: each space-separated term a quoted FTS5 phrase
+ * (inner quotes doubled), so punctuation and operators lose meaning.  A
+ * new string the caller frees. */
+static char *
+plain_words(const char *query)
+{
+  size_t n = strlen(query), o = 0;
+  char *out = xmalloc(3 * n + 3);
+  int in_term = 0;
+
+  for (const char *p = query; *p; p++) {
+    if (*p == ' ' || *p == '\t' || *p == '\n') {
+      if (in_term)
+        out[o++] = '"';
+      in_term = 0;
+      continue;
+    }
+    if (!in_term) {
+      if (o > 0)
+        out[o++] = ' ';
+      out[o++] = '"';
+      in_term = 1;
+    }
+    if (*p == '"')
+      out[o++] = '"';
+    out[o++] = *p;
+  }
+  if (in_term)
+    out[o++] = '"';
+  out[o] = '\0';
+  return out;
+}
+
 static int
 search_messages(struct call *c, const json_t *args, struct result *r)
 {
@@ -185,6 +219,18 @@ search_messages(struct call *c, const json_t *args, struct result *r)
   f.kind = str(args, "kind");
   out = store_search(c->store, acct, str(args, "query"), &f,
                      arg_int(args, "limit"), &e);
+  if (out == NULL && e.code == ERR_INVALID) {
+    /* Not FTS5 syntax ("t-shirt", "50%"): search the words as typed. */
+    char *plain = plain_words(str(args, "query"));
+    struct err e2 = { 0 };
+    if (plain[0] != '\0' &&
+        (out = store_search(c->store, acct, plain, &f,
+                            arg_int(args, "limit"), &e2)) != NULL)
+      json_object_set_new(out, "note",
+                          json_pack("s++", "Not FTS5 syntax (", e.msg,
+                                    "); searched the words as typed."));
+    free(plain);
+  }
   if (out == NULL) {
     if (e.code == ERR_INVALID)
       return result_errorf(r, "invalid_argument",
@@ -309,7 +355,7 @@ static const struct tool inbox_tools[] = {
     .output_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"mode\":" INBOX_S ",\"results\":{\"type\":\"array\",\"items\":"
-        INBOX_HIT_SCHEMA "},\"count\":" INBOX_I "},"
+        INBOX_HIT_SCHEMA "},\"count\":" INBOX_I ",\"note\":" INBOX_S "},"
         "\"required\":[\"results\"]}",
     .hints = HINT_READ_ONLY | HINT_IDEMPOTENT,
     .run = search_messages,
