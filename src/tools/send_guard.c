@@ -36,6 +36,11 @@ store_account(struct call *c, char *acct, size_t len)
   return rc;
 }
 
+/* The store knows only what webhooks, syncs and our sends told it. */
+#define STALE_NOTE                                                           \
+  "If they wrote since and no webhook delivered it, refresh the store "     \
+  "(ig_sync_inbox, or igmcp sync) and send again."
+
 /* Fills r with the refusal: what closed when, and what to do instead. */
 static int
 refuse(struct result *r, const char *user_id, enum store_window_state st,
@@ -56,13 +61,13 @@ refuse(struct result *r, const char *user_id, enum store_window_state st,
                   "message (code 10, subcode 2534022). A person (not an "
                   "automation) may still answer until %s by sending with "
                   "tag HUMAN_AGENT; otherwise wait for them to write "
-                  "again.", user_id, std_at, last_at, ha_at);
+                  "again. " STALE_NOTE, user_id, std_at, last_at, ha_at);
   else if (st == STORE_WINDOW_HUMAN_AGENT)
     result_errorf(r, "window_closed",
                   "Not sent: the 24-hour messaging window with %s closed at "
                   "%s (their last message: %s); %s is allowed only inside "
                   "it. A message with tag HUMAN_AGENT is possible until "
-                  "%s; otherwise wait for them to write again.",
+                  "%s; otherwise wait for them to write again. " STALE_NOTE,
                   user_id, std_at, last_at, what, ha_at);
   else
     result_errorf(r, "window_closed",
@@ -71,7 +76,7 @@ refuse(struct result *r, const char *user_id, enum store_window_state st,
                   "to them, not even with tag HUMAN_AGENT, until they "
                   "write again. If they commented on the account's media "
                   "in the last 7 days, ig_send_private_reply can answer "
-                  "that comment once by DM.", user_id, ha_at, last_at);
+                  "that comment once by DM. " STALE_NOTE, user_id, ha_at, last_at);
   w = json_pack("{s:s, s:s, s:I, s:s, s:s}", "state",
                 store_window_name(st), "last_inbound_at", last_at,
                 "last_inbound_ms", (json_int_t)last, "closed_at",
