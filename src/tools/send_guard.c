@@ -48,7 +48,6 @@ refuse(struct result *r, const char *user_id, enum store_window_state st,
 {
   int64_t last = until_ms - STORE_HUMAN_AGENT_MS;
   char last_at[INBOX_ISO_LEN], std_at[INBOX_ISO_LEN], ha_at[INBOX_ISO_LEN];
-  const char *what = kind == SEND_GUARD_ACTION ? "this action" : "a message";
   json_t *w;
 
   inbox_iso(last, last_at, sizeof(last_at));
@@ -65,10 +64,11 @@ refuse(struct result *r, const char *user_id, enum store_window_state st,
   else if (st == STORE_WINDOW_HUMAN_AGENT)
     result_errorf(r, "window_closed",
                   "Not sent: the 24-hour messaging window with %s closed at "
-                  "%s (their last message: %s); %s is allowed only inside "
-                  "it. A message with tag HUMAN_AGENT is possible until "
-                  "%s; otherwise wait for them to write again. " STALE_NOTE,
-                  user_id, std_at, last_at, what, ha_at);
+                  "%s (their last message: %s); reactions, seen and typing "
+                  "are allowed only inside it. A message with tag "
+                  "HUMAN_AGENT is possible until %s; otherwise wait for "
+                  "them to write again. " STALE_NOTE,
+                  user_id, std_at, last_at, ha_at);
   else
     result_errorf(r, "window_closed",
                   "Not sent: the messaging window with %s closed at %s, 7 "
@@ -76,7 +76,8 @@ refuse(struct result *r, const char *user_id, enum store_window_state st,
                   "to them, not even with tag HUMAN_AGENT, until they "
                   "write again. If they commented on the account's media "
                   "in the last 7 days, ig_send_private_reply can answer "
-                  "that comment once by DM. " STALE_NOTE, user_id, ha_at, last_at);
+                  "that comment once by DM. " STALE_NOTE,
+                  user_id, ha_at, last_at);
   w = json_pack("{s:s, s:s, s:I, s:s, s:s}", "state",
                 store_window_name(st), "last_inbound_at", last_at,
                 "last_inbound_ms", (json_int_t)last, "closed_at",

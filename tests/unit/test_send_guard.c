@@ -254,7 +254,7 @@ teardown(void **state)
   return 0;
 }
 
-/* ---- tests ----------------------------------------------------------------- */
+/* ---- tests ------------------------------------------------------------ */
 
 /* The window at its boundaries, for each guarded tool.  age is how long
  * before now the person wrote. */
