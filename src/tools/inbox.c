@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/xalloc.h"
 #include "store/store.h"
@@ -24,6 +25,8 @@
 /* A history result is trimmed, oldest messages first, to stay under the
  * registry's result budget, with room for the rest of the object. */
 #define HISTORY_MAX_BYTES (REGISTRY_RESULT_MAX_BYTES - 2500)
+/* How many hits a search filtered by a commenter's username reads. */
+#define STORE_SEARCH_SCAN 500
 
 static const char *
 str(const json_t *o, const char *k)
@@ -196,11 +199,58 @@ plain_words(const char *query)
   return out;
 }
 
+/* store_search, and when FTS5 rejects the query ("t-shirt", "50%"), the
+ * same words as typed, with a note.  NULL with e filled on failure. */
+static json_t *
+run_search(struct call *c, const char *acct, const char *query,
+           const struct store_search_filter *f, int limit, struct err *e)
+{
+  json_t *out = store_search(c->store, acct, query, f, limit, e);
+  struct err e2 = { 0 };
+  char *plain;
+
+  if (out != NULL || e->code != ERR_INVALID)
+    return out;
+  plain = plain_words(query);
+  if (plain[0] != '\0' &&
+      (out = store_search(c->store, acct, plain, f, limit, &e2)) != NULL)
+    json_object_set_new(out, "note",
+                        json_pack("s++", "Not FTS5 syntax (", e->msg,
+                                  "); searched the words as typed."));
+  free(plain);
+  return out;
+}
+
+/* Keeps the results whose username is name (any case), at most limit. */
+static void
+keep_username(json_t *out, const char *name, int limit)
+{
+  json_t *list = json_object_get(out, "results");
+  char note[200];
+
+  for (size_t i = 0; i < json_array_size(list);) {
+    const char *u = str(json_array_get(list, i), "username");
+    if (u != NULL && strcasecmp(u, name) == 0 &&
+        (int)i < limit)
+      i++;
+    else
+      json_array_remove(list, i);
+  }
+  snprintf(note, sizeof(note),
+           "No stored conversation is with @%.60s; %s", name,
+           json_array_size(list) > 0 ? "these are comments by that username."
+                                     : "no stored comment by that username "
+                                       "matches either.");
+  json_object_set_new(out, "note", json_string(note));
+}
+
 static int
 search_messages(struct call *c, const json_t *args, struct result *r)
 {
   struct store_search_filter f = { 0 };
+  const char *who = str(args, "user"), *by_name = NULL;
   char acct[INBOX_ACCT_LEN], user[64];
+  int limit = arg_int(args, "limit");
   struct err e = { 0 };
   json_t *out;
 
@@ -211,26 +261,26 @@ search_messages(struct call *c, const json_t *args, struct result *r)
     return result_errorf(r, "invalid_argument", "since is after until.");
   if (inbox_begin(c, r, acct, sizeof(acct)) != 0)
     return -1;
-  if (str(args, "user") != NULL) {
-    if (inbox_user_id(c, r, acct, str(args, "user"), user, sizeof(user)) != 0)
+  if (who != NULL) {
+    struct result scratch = { 0 };
+    const char *kind;
+    if (inbox_user_id(c, &scratch, acct, who, user, sizeof(user)) == 0) {
+      f.user_id = user;
+    } else if ((kind = str(json_object_get(scratch.structured, "error"),
+                           "kind")) != NULL &&
+               strcmp(kind, "not_found") == 0) {
+      /* Perhaps a commenter: comments carry their author's username. */
+      by_name = who[0] == '@' ? who + 1 : who;
+    } else {
+      result_free(r);
+      *r = scratch;
       return -1;
-    f.user_id = user;
+    }
+    result_free(&scratch);
   }
   f.kind = str(args, "kind");
-  out = store_search(c->store, acct, str(args, "query"), &f,
-                     arg_int(args, "limit"), &e);
-  if (out == NULL && e.code == ERR_INVALID) {
-    /* Not FTS5 syntax ("t-shirt", "50%"): search the words as typed. */
-    char *plain = plain_words(str(args, "query"));
-    struct err e2 = { 0 };
-    if (plain[0] != '\0' &&
-        (out = store_search(c->store, acct, plain, &f,
-                            arg_int(args, "limit"), &e2)) != NULL)
-      json_object_set_new(out, "note",
-                          json_pack("s++", "Not FTS5 syntax (", e.msg,
-                                    "); searched the words as typed."));
-    free(plain);
-  }
+  out = run_search(c, acct, str(args, "query"), &f,
+                   by_name != NULL ? STORE_SEARCH_SCAN : limit, &e);
   if (out == NULL) {
     if (e.code == ERR_INVALID)
       return result_errorf(r, "invalid_argument",
@@ -239,6 +289,8 @@ search_messages(struct call *c, const json_t *args, struct result *r)
                            e.msg);
     return inbox_store_fail(r, &e);
   }
+  if (by_name != NULL)
+    keep_username(out, by_name, limit);
   return finish(r, out, "results", acct);
 }
 

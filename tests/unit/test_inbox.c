@@ -568,8 +568,13 @@ test_search_scripts(void **state)
   fails("ig_search_messages", "{\"query\":\"x\",\"since\":\"2026-11-02\","
                               "\"until\":\"2026-11-01\"}",
         "invalid_argument");
-  fails("ig_search_messages", "{\"query\":\"x\",\"user\":\"@ghost\"}",
-        "not_found");
+  /* A username without a stored conversation: a commenter's, or nobody's. */
+  search_finds("{\"query\":\"vase\",\"user\":\"@Lena.K\"}",
+               "Love this vase, what glaze is it?");
+  sc = ok("ig_search_messages", "{\"query\":\"vase\",\"user\":\"@ghost\"}");
+  assert_int_equal(json_array_size(json_object_get(sc, "results")), 0);
+  assert_non_null(strstr(s_at(sc, "note"), "@ghost"));
+  json_decref(sc);
 }
 
 static void
