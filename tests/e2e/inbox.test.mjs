@@ -88,19 +88,21 @@ test('sent messages are recorded: inbox, history, search, events', async () => {
   assert.equal(conv.last_message.mid, media.message_id);
   assert.equal(conv.last_message.direction, 'out');
   assert.equal(conv.unread, 0);
-  /* Nothing inbound is stored, so the window is not known here. */
-  assert.equal(conv.window.state, 'unknown');
+  /* Unknown unless the sandbox also delivers its inbound messages to the
+   * store as webhooks (then open: the person wrote just now). */
+  assert.ok(['unknown', 'open'].includes(conv.window.state), conv.window.state);
 
+  /* Only what we sent (the person's messages may be stored too). */
   const hist = await ok(S, 'ig_get_history', { user: open.user_id });
-  assert.deepEqual(hist.messages.map((m) => m.mid), sent);
-  assert.deepEqual(hist.messages.slice(0, 4).map((m) => m.text), TEXTS);
+  const ours = hist.messages.filter((m) => m.direction === 'out');
+  assert.deepEqual(ours.map((m) => m.mid), sent);
+  assert.deepEqual(ours.slice(0, 4).map((m) => m.text), TEXTS);
   for (const m of hist.messages) {
-    assert.equal(m.direction, 'out');
     assert.match(m.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/);
     assert.equal(new Date(m.created_at).getTime(), m.created_ms);
   }
-  assert.equal(hist.messages[4].attachments.length, 1);
-  assert.equal(hist.count, 5);
+  assert.equal(ours[4].attachments.length, 1);
+  assert.equal(hist.count, hist.messages.length);
 
   /* Paging back: two at a time, every message once. */
   const paged = [];
@@ -111,7 +113,7 @@ test('sent messages are recorded: inbox, history, search, events', async () => {
     if (page.next_before_ms === undefined) break;
     before = page.next_before_ms;
   }
-  assert.deepEqual(paged, sent);
+  assert.deepEqual(paged, hist.messages.map((m) => m.mid));
 
   for (const [query, want] of [['ありがとう', TEXTS[1]], ['доставка', TEXTS[2]], ['shipped', TEXTS[0]], ['#1042', TEXTS[0]]]) {
     const r = await ok(S, 'ig_search_messages', { query });
