@@ -116,9 +116,11 @@ test('sent messages are recorded: inbox, history, search, events', async () => {
   assert.deepEqual(paged, hist.messages.map((m) => m.mid));
 
   for (const [query, want] of [['ありがとう', TEXTS[1]], ['доставка', TEXTS[2]], ['shipped', TEXTS[0]], ['#1042', TEXTS[0]]]) {
-    const r = await ok(S, 'ig_search_messages', { query });
-    assert.deepEqual(r.results.map((x) => x.text), [want], `search ${query}`);
-    assert.equal(r.results[0].kind, 'dm');
+    const r = await ok(S, 'ig_search_messages', { query, kind: 'dm' });
+    const mine = r.results.filter((x) => x.direction === 'out');
+    assert.deepEqual(mine.map((x) => x.text), [want], `search ${query}`);
+    assert.equal(mine[0].kind, 'dm');
+    assert.equal(mine[0].from_id !== open.user_id, true);
   }
   const none = await ok(S, 'ig_search_messages', { query: 'shipped', kind: 'comment' });
   assert.equal(none.results.length, 0);
