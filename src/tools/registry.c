@@ -33,9 +33,9 @@ extern const struct toolset profile_toolset;
 /* In the order tools/list and docs/tools.md show them.  A toolset split
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
-  &messaging_toolset, &inbox_toolset,     &account_toolset,
-  &media_toolset,     &publishing_toolset, &comments_toolset,
-  &hashtags_toolset,  &insights_toolset,   &profile_toolset,
+  &messaging_toolset, &inbox_toolset, &account_toolset, &media_toolset,
+  &publishing_toolset, &comments_toolset, &hashtags_toolset,
+  &insights_toolset,  &profile_toolset,
 };
 
 #define NTOOLSETS (sizeof(toolsets) / sizeof(toolsets[0]))
