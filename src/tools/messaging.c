@@ -532,7 +532,10 @@ send_reaction(struct call *c, const json_t *args, struct result *r)
 static int
 mark_seen(struct call *c, const json_t *args, struct result *r)
 {
-  return sender_action(c, args, r, "mark_seen", NULL);
+  if (sender_action(c, args, r, "mark_seen", NULL) != 0)
+    return -1;
+  send_guard_mark_read(c, str(args, "recipient_id"));
+  return 0;
 }
 
 static int

@@ -162,3 +162,21 @@ out:
   json_decref(events);
   free(raw);
 }
+
+void
+send_guard_mark_read(struct call *c, const char *user_id)
+{
+  char acct[INBOX_ACCT_LEN];
+  struct err e = { 0 };
+
+  if (c->store == NULL || user_id == NULL ||
+      store_account(c, acct, sizeof(acct)) != 0)
+    return;
+  if (store_mark_read(c->store, acct, user_id, call_now_ms(c), &e) != 0) {
+    if (e.code != ERR_NOTFOUND) /* nothing stored with them is fine */
+      log_warnx("send guard: conversation with %s not marked read: %s",
+                user_id, e.msg);
+  } else {
+    store_watch_publish(acct, user_id, "seen");
+  }
+}

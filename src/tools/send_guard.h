@@ -43,4 +43,9 @@ int send_guard_check(struct call *c, struct result *r, const char *user_id,
 void send_guard_record(struct call *c, const char *user_id, const char *mid,
                        const json_t *message);
 
+/* After ig_mark_seen: the conversation with user_id is read up to now in
+ * the store too (its unread count drops to 0).  Does nothing without a
+ * store; failures are logged. */
+void send_guard_mark_read(struct call *c, const char *user_id);
+
 #endif

@@ -450,6 +450,37 @@ test_recorded(void **state)
   store_watch_remove(h);
 }
 
+/* ig_mark_seen reads the conversation in the store too. */
+static void
+test_mark_seen_reads(void **state)
+{
+  struct seen seen = { 0 };
+  int h = store_watch_add(on_change, &seen);
+  char args[100];
+  struct err e = { 0 };
+  struct outcome o;
+  json_t *inbox;
+
+  (void)state;
+  inbound_at(NOW - 2000);
+  inbound_at(NOW - 1000);
+  inbox = store_list_inbox(st, ACC, NOW, 10, NULL, &e);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(
+      json_object_get(inbox, "conversations"), 0), "unread")), 2);
+  json_decref(inbox);
+  snprintf(args, sizeof(args), "{\"recipient_id\":\"%s\"}", user);
+  o = call_tool(st, "ig_mark_seen", args);
+  assert_false(o.is_error);
+  json_decref(o.sc);
+  inbox = store_list_inbox(st, ACC, NOW, 10, NULL, &e);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(
+      json_object_get(inbox, "conversations"), 0), "unread")), 0);
+  json_decref(inbox);
+  assert_int_equal(seen.n, 1);
+  assert_string_equal(seen.kind, "seen");
+  store_watch_remove(h);
+}
+
 /* The store knows nothing, Meta's window is closed: Meta's refusal comes
  * back as a plain tool error, nothing is recorded. */
 static void
@@ -485,6 +516,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_unknown_goes_through, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_recorded, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_mark_seen_reads, setup, teardown),
     cmocka_unit_test_setup_teardown(test_meta_refuses, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
