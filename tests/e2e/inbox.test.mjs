@@ -133,6 +133,19 @@ test('sent messages are recorded: inbox, history, search, events', async () => {
   assert.equal(un.conversations.find((c) => c.user_id === open.user_id), undefined);
 });
 
+test('a private reply to a comment is recorded as a DM to the commenter', async () => {
+  const media = (await ok(S, 'ig_list_media', { limit: 1 })).media[0];
+  const c = (await ok(S, 'ig_list_comments', { media_id: media.id })).comments
+    .find((x) => x.username !== 'sandbox.studio' && !x.hidden);
+  assert.ok(c, 'a comment by someone else on the newest post');
+  const r = await ok(S, 'ig_send_private_reply', { comment_id: c.id, text: 'Details by DM: 返信します' });
+  const hist = await ok(S, 'ig_get_history', { user: r.recipient_id });
+  const m = hist.messages.find((x) => x.mid === r.message_id);
+  assert.ok(m, 'the private reply is in the stored history');
+  assert.equal(m.direction, 'out');
+  assert.equal(m.text, 'Details by DM: 返信します');
+});
+
 test('clear errors: unknown person, bad dates, bad cursor', async () => {
   await fails(S, 'ig_get_history', { user: '@nobody.here' }, /No stored conversation is with @nobody\.here/);
   await fails(S, 'ig_get_history', { user: '123456789' }, /no stored conversation/i);
