@@ -26,7 +26,7 @@
  * registry's result budget, with room for the rest of the object. */
 #define HISTORY_MAX_BYTES (REGISTRY_RESULT_MAX_BYTES - 2500)
 /* How many hits a search filtered by a commenter's username reads. */
-#define STORE_SEARCH_SCAN 500
+#define SEARCH_SCAN_HITS 500
 
 static const char *
 str(const json_t *o, const char *k)
@@ -280,7 +280,7 @@ search_messages(struct call *c, const json_t *args, struct result *r)
   }
   f.kind = str(args, "kind");
   out = run_search(c, acct, str(args, "query"), &f,
-                   by_name != NULL ? STORE_SEARCH_SCAN : limit, &e);
+                   by_name != NULL ? SEARCH_SCAN_HITS : limit, &e);
   if (out == NULL) {
     if (e.code == ERR_INVALID)
       return result_errorf(r, "invalid_argument",
