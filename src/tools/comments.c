@@ -24,6 +24,7 @@
 
 #include "base/xalloc.h"
 #include "tools/media_norm.h"
+#include "tools/send_guard.h"
 
 #define COMMENT_ID_PROP                                                      \
   "\"comment_id\":{\"type\":\"string\",\"pattern\":\"" MEDIA_ID_PATTERN     \
@@ -245,6 +246,10 @@ private_reply(struct call *c, const json_t *args, struct result *r)
                   mnorm_str(args, "comment_id"), "message", "text",
                   mnorm_str(args, "text"));
   rc = tool_graph(c, r, "POST", path, NULL, req, 0, &body);
+  if (rc == 0) /* now a DM to the commenter: the inbox store records it */
+    send_guard_record(c, mnorm_str(body, "recipient_id"),
+                      mnorm_str(body, "message_id"),
+                      json_object_get(req, "message"));
   json_decref(req);
   if (rc != 0)
     return -1;

@@ -38,13 +38,12 @@ static const struct tool inbox_sync_tools[] = {
     .name = "ig_sync_inbox",
     .title = "Sync the DM inbox into the local store",
     .description =
-        "Pull the account's DM conversations and their messages from Meta "
-        "into igmcp's local inbox store, so history stays available past "
-        "Meta's 20-message detail limit. Cheap to re-run: only "
-        "conversations whose updated_time changed since the last sync are "
-        "pulled. Resumable: with max_conversations, or when cancelled, it "
-        "stops with done=false and the next call continues where it "
-        "stopped. Sends progress notifications.",
+        "Pull DM conversations and their messages from Meta into the local "
+        "inbox store, keeping history past Meta's 20-message limit. Cheap "
+        "to re-run: only conversations whose updated_time changed are "
+        "pulled. Resumable: stopped by max_conversations or a "
+        "cancellation, it returns done=false and the next call continues. "
+        "Sends progress.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"full\":{\"type\":\"boolean\",\"default\":false,\"description\":"

@@ -16,6 +16,7 @@
 
 #include "base/xalloc.h"
 #include "tools/schema_props.h"
+#include "tools/send_guard.h"
 #include "tools/tool.h"
 
 #define IGSID_PATTERN "^[0-9]{1,25}$"
@@ -414,18 +415,29 @@ static int
 send_message(struct call *c, const json_t *args, struct result *r)
 {
   const char *tag = str(args, "tag"), *reply = str(args, "reply_to");
-  json_t *req, *body = NULL, *out;
+  json_t *req, *body = NULL, *out, *sent;
 
+  if (send_guard_check(c, r, str(args, "recipient_id"), SEND_GUARD_MESSAGE,
+                       tag != NULL) != 0)
+    return -1;
   req = json_pack("{s:{s:s}, s:{s:s}, s:s}", "recipient", "id",
                   str(args, "recipient_id"), "message", "text",
                   str(args, "text"), "messaging_type",
                   tag != NULL ? "MESSAGE_TAG" : "RESPONSE");
   if (tag != NULL)
     json_object_set_new(req, "tag", json_string(tag));
-  if (reply != NULL)
+  sent = json_deep_copy(json_object_get(req, "message"));
+  if (reply != NULL) {
     json_object_set_new(req, "reply_to", json_pack("{s:s}", "mid", reply));
-  if (post_message(c, r, req, &body) != 0)
+    json_object_set_new(sent, "reply_to", json_pack("{s:s}", "mid", reply));
+  }
+  if (post_message(c, r, req, &body) != 0) {
+    json_decref(sent);
     return -1;
+  }
+  send_guard_record(c, str(args, "recipient_id"), str(body, "message_id"),
+                    sent);
+  json_decref(sent);
   out = json_pack("{s:s, s:s}", "recipient_id",
                   str(body, "recipient_id") ? str(body, "recipient_id")
                                             : str(args, "recipient_id"),
@@ -438,8 +450,11 @@ static int
 send_media(struct call *c, const json_t *args, struct result *r)
 {
   const char *tag = str(args, "tag");
-  json_t *req, *body = NULL, *out;
+  json_t *req, *body = NULL, *out, *sent;
 
+  if (send_guard_check(c, r, str(args, "recipient_id"), SEND_GUARD_MESSAGE,
+                       tag != NULL) != 0)
+    return -1;
   req = json_pack("{s:{s:s}, s:{s:{s:s, s:{s:s}}}, s:s}", "recipient", "id",
                   str(args, "recipient_id"), "message", "attachment",
                   "type", str(args, "type"), "payload", "url",
@@ -447,8 +462,14 @@ send_media(struct call *c, const json_t *args, struct result *r)
                   tag != NULL ? "MESSAGE_TAG" : "RESPONSE");
   if (tag != NULL)
     json_object_set_new(req, "tag", json_string(tag));
-  if (post_message(c, r, req, &body) != 0)
+  sent = json_incref(json_object_get(req, "message"));
+  if (post_message(c, r, req, &body) != 0) {
+    json_decref(sent);
     return -1;
+  }
+  send_guard_record(c, str(args, "recipient_id"), str(body, "message_id"),
+                    sent);
+  json_decref(sent);
   out = json_pack("{s:s, s:s, s:s}", "recipient_id",
                   str(body, "recipient_id") ? str(body, "recipient_id")
                                             : str(args, "recipient_id"),
@@ -467,6 +488,11 @@ sender_action(struct call *c, const json_t *args, struct result *r,
   char path[300];
   json_t *req, *body = NULL, *out;
 
+  if (send_guard_check(c, r, str(args, "recipient_id"), SEND_GUARD_ACTION,
+                       0) != 0) {
+    json_decref(payload);
+    return -1;
+  }
   snprintf(path, sizeof(path), "%s/messages", owner_node(c));
   req = json_pack("{s:{s:s}, s:s}", "recipient", "id",
                   str(args, "recipient_id"), "sender_action", action);
@@ -506,7 +532,10 @@ send_reaction(struct call *c, const json_t *args, struct result *r)
 static int
 mark_seen(struct call *c, const json_t *args, struct result *r)
 {
-  return sender_action(c, args, r, "mark_seen", NULL);
+  if (sender_action(c, args, r, "mark_seen", NULL) != 0)
+    return -1;
+  send_guard_mark_read(c, str(args, "recipient_id"));
+  return 0;
 }
 
 static int

@@ -28,6 +28,7 @@ extern const struct toolset comments_toolset;
 extern const struct toolset hashtags_toolset;
 extern const struct toolset insights_toolset;
 extern const struct toolset messaging_toolset;
+extern const struct toolset inbox_toolset;
 extern const struct toolset inbox_webhooks_toolset;
 extern const struct toolset inbox_sync_toolset;
 extern const struct toolset profile_toolset;
@@ -35,8 +36,8 @@ extern const struct toolset profile_toolset;
 /* In the order tools/list and docs/tools.md show them.  A toolset split
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
-  &messaging_toolset, &inbox_sync_toolset, &inbox_webhooks_toolset,
-  &account_toolset,   &audit_toolset,     &media_toolset,
+  &messaging_toolset, &inbox_toolset,     &inbox_sync_toolset,
+  &inbox_webhooks_toolset, &account_toolset, &audit_toolset, &media_toolset,
   &publishing_toolset, &comments_toolset, &hashtags_toolset,
   &insights_toolset,  &profile_toolset,
 };
@@ -60,17 +61,16 @@ static int confirm_mode;
 
 /* Added to the inputSchema of read-only tools and of tools with detail
  * keys. */
+/* (No description: it would repeat on forty tools; "detailed" adds every
+ * field and the rate-limit usage, as README "Results" says.) */
 static const char response_format_prop[] =
     "{\"type\":\"string\",\"enum\":[\"concise\",\"detailed\"],"
-    "\"default\":\"concise\",\"description\":\"detailed: every field, "
-    "rate-limit usage\"}";
+    "\"default\":\"concise\"}";
 
 /* Added to the inputSchema of writes that are not idempotent
  * (registry_safety.c). */
 static const char idempotency_prop[] =
-    "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200,"
-    "\"description\":\"Repeat-safe: a repeat with this key returns the "
-    "first result\"}";
+    "{\"type\":\"string\",\"minLength\":1,\"maxLength\":200}";
 
 static json_t *
 parse_json(const char *name, const char *which, const char *text,
@@ -130,6 +130,9 @@ trim_schema(json_t *s, int depth)
   const char *k;
   json_t *v;
 
+  /* Output descriptions stay in the source and docs/tools.md's text;
+   * the keys' names and types are what an agent reads back. */
+  json_object_del(s, "description");
   if (depth >= 3 && (props != NULL || items != NULL)) {
     const char *type = json_string_value(json_object_get(s, "type"));
     char keep[16];
@@ -177,10 +180,9 @@ registry_keys(struct entry *en)
       json_object_set_new(props, "note", json_pack("{s:s}", "type",
                                                    "string"));
   }
-  if (json_object_get(props, "rate_limit") == NULL)
-    json_object_set_new(props, "rate_limit",
-                        json_pack("{s:s}", "type", "object"));
-  json_object_set_new(props, "error", json_pack("{s:s}", "type", "object"));
+  /* rate_limit (detailed results) and error (failed calls) are not
+   * declared: output roots allow other keys, and the two declarations
+   * cost every tool of tools/list about 14 tokens. */
   if (json_is_array(req) && json_array_size(req) > 0) {
     json_object_set_new(out, "anyOf",
                         json_pack("[{s:O}, {s:[s]}]", "required", req,

@@ -77,6 +77,12 @@ function argsFor(name, ids) {
     ig_send_reaction: { recipient_id: ids.big.user_id, message_id: ids.message.id },
     ig_mark_seen: { recipient_id: ids.open.user_id },
     ig_set_typing: { recipient_id: ids.open.user_id },
+    /* The store holds what the messaging tools above sent. */
+    ig_list_inbox: { limit: 100, ...detailed },
+    ig_get_history: { user: ids.open.user_id, limit: 200, ...detailed },
+    ig_search_messages: { query: 'x*', limit: 100, ...detailed },
+    ig_list_unanswered: { limit: 100, ...detailed },
+    ig_list_inbox_events: { limit: 100, ...detailed },
     ig_get_account: { ...detailed },
     ig_list_linked_accounts: { limit: 100, ...detailed },
     ig_business_discovery: { username: 'bluebottle', media_limit: 50, ...detailed },
