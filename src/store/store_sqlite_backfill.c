@@ -132,6 +132,18 @@ sq__put_messages(struct store *s, const char *account_id,
       res->applied++;
     else
       res->duplicates++;
+    /* The person's messages open the messaging window, whichever way
+     * they reached us (the max is kept). */
+    {
+      char idbuf[32];
+      const char *from = sq__jid(json_object_get(g, "from"), "id", idbuf,
+                                 sizeof(idbuf));
+      int64_t t = 0;
+      if (from != NULL && strcmp(from, user_id) == 0 &&
+          clock_parse_time(sq__jstr(g, "created_time"), &t) == 0 &&
+          sq__window_set(q, account_id, user_id, t * 1000, e) < 0)
+        goto fail;
+    }
   }
   if (sq__commit(q, e) < 0)
     goto fail;

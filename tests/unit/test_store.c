@@ -1271,6 +1271,36 @@ test_idempotency_and_audit(void **state)
   store_close(s);
 }
 
+/* A backfilled message from the person opens the window as a webhook
+ * would: the guard then knows it after a sync alone. */
+static void
+test_backfill_window(void **state)
+{
+  struct store *s = open_db("bwin.db");
+  struct store_result r;
+  struct err e = { 0 };
+  enum store_window_state st;
+  int64_t until = 0, t = 1774915201000LL; /* 2026-03-31T00:00:01Z */
+  json_t *page = json_pack("[{s:s,s:s,s:{s:s,s:s},s:s},"
+                           " {s:s,s:s,s:{s:s,s:s},s:s}]",
+      "id", "w1", "created_time", "2026-03-31T00:00:01+0000",
+      "from", "username", "wendy", "id", "UW", "message", "hello?",
+      "id", "w2", "created_time", "2026-03-31T02:00:00+0000",
+      "from", "username", "biz", "id", ACC, "message", "hi");
+
+  (void)state;
+  assert_int_equal(store_window(s, ACC, "UW", t, &st, &until, &e), 0);
+  assert_int_equal(st, STORE_WINDOW_UNKNOWN);
+  assert_int_equal(store_put_messages(s, ACC, "t_w", "UW", 0, page, &r, &e),
+                   0);
+  json_decref(page);
+  assert_int_equal(store_window(s, ACC, "UW", t + 3600000, &st, &until, &e),
+                   0);
+  assert_int_equal(st, STORE_WINDOW_OPEN);
+  assert_int_equal(until, t + STORE_WINDOW_MS);
+  store_close(s);
+}
+
 int
 main(void)
 {
@@ -1293,6 +1323,7 @@ main(void)
     cmocka_unit_test(test_threads),
     cmocka_unit_test(test_sync_state),
     cmocka_unit_test(test_idempotency_and_audit),
+    cmocka_unit_test(test_backfill_window),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
