@@ -433,6 +433,7 @@ send_message(struct call *c, const json_t *args, struct result *r)
   }
   if (post_message(c, r, req, &body) != 0) {
     json_decref(sent);
+    send_guard_learn(c, r, str(args, "recipient_id"), tag != NULL);
     return -1;
   }
   send_guard_record(c, str(args, "recipient_id"), str(body, "message_id"),
@@ -465,6 +466,7 @@ send_media(struct call *c, const json_t *args, struct result *r)
   sent = json_incref(json_object_get(req, "message"));
   if (post_message(c, r, req, &body) != 0) {
     json_decref(sent);
+    send_guard_learn(c, r, str(args, "recipient_id"), tag != NULL);
     return -1;
   }
   send_guard_record(c, str(args, "recipient_id"), str(body, "message_id"),

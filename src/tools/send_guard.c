@@ -112,6 +112,37 @@ send_guard_check(struct call *c, struct result *r, const char *user_id,
   return refuse(r, user_id, st, until, kind);
 }
 
+void
+send_guard_learn(struct call *c, const struct result *r, const char *user_id,
+                 int human_agent)
+{
+  const json_t *g = json_object_get(json_object_get(r->structured, "error"),
+                                    "graph");
+  json_int_t code = json_integer_value(json_object_get(g, "code"));
+  json_int_t sub = json_integer_value(json_object_get(g, "subcode"));
+  char acct[INBOX_ACCT_LEN];
+  enum store_window_state st;
+  int64_t until = 0, now = call_now_ms(c), last;
+  struct err e = { 0 };
+
+  if (c->store == NULL || user_id == NULL || code != 10 ||
+      (sub != 2534022 && sub != 2018278) ||
+      store_account(c, acct, sizeof(acct)) != 0 ||
+      store_window(c->store, acct, user_id, now, &st, &until, &e) != 0 ||
+      st != STORE_WINDOW_UNKNOWN)
+    return;
+  /* Meta says the window is shut: the person last wrote more than 24
+   * hours ago (7 days for a HUMAN_AGENT message).  The latest time that
+   * fits is recorded, so the next send is refused here without a call
+   * until the person writes again. */
+  last = now - (human_agent ? STORE_HUMAN_AGENT_MS : STORE_WINDOW_MS) - 1;
+  if (store_window_touch(c->store, acct, user_id, last, &e) != 0)
+    log_warnx("send guard: recording Meta's window answer: %s", e.msg);
+  else
+    log_info("send guard: Meta refused a send to %s outside the window; "
+             "recorded", user_id);
+}
+
 /* The delivery Meta would make for our message, as webhook_parse reads
  * it: an echo from the account to user_id. */
 static json_t *

@@ -33,6 +33,16 @@ int send_guard_check(struct call *c, struct result *r, const char *user_id,
                      enum send_guard_kind kind, int human_agent);
 
 /*
+ * After a send Meta refused: when its error (r, as tool_graph filled it)
+ * is the window one (code 10, subcode 2534022 or 2018278) and the store
+ * knew nothing of the window, records the latest last-inbound time that
+ * fits Meta's answer, so later sends are refused locally.  Does nothing
+ * otherwise.
+ */
+void send_guard_learn(struct call *c, const struct result *r,
+                      const char *user_id, int human_agent);
+
+/*
  * Records a message Meta accepted (message_id mid to user_id) in the
  * store, as an echo event made by webhook_parse, so the history and the
  * inbox show it before (or without) the echo webhook; the webhook's echo

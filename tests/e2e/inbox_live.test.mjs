@@ -85,3 +85,27 @@ test('a DM delivered by webhook reaches the store, the tools, the resource subsc
   const after7 = (await ok('ig_list_inbox')).conversations.find((c) => c.user_id === uid);
   assert.equal(after7.window.state, 'closed', JSON.stringify(after7.window));
 });
+
+test("Meta's window refusal is learned: the next send is refused locally", async () => {
+  const { startSdkServer } = await import('./lib.mjs');
+  const S = await startSdkServer();
+  try {
+    const me = (await S.admin.get('state')).ig_user_id;
+    const conv = (await S.client.callTool({ name: 'ig_list_conversations', arguments: { limit: 1 } }))
+      .structuredContent.conversations[0];
+    const uid = conv.participants.find((p) => p.id !== me).id;
+    /* The store knows nothing of this person; 8 days pass. */
+    await S.admin.post('clock', { advance_seconds: 8 * 24 * 3600 });
+    await S.admin.clearRequests();
+    const first = await callRaw(S.client, 'ig_send_message', { recipient_id: uid, text: 'hello again' });
+    assert.equal(first.isError, true);
+    assert.equal(first.structuredContent.error.graph?.subcode, 2534022, textOf(first));
+    assert.equal((await S.admin.requests()).filter((q) => q.method === 'POST').length, 1, 'Meta was asked once');
+    await S.admin.clearRequests();
+    const second = await callRaw(S.client, 'ig_send_message', { recipient_id: uid, text: 'and again' });
+    assert.equal(second.structuredContent.error.kind, 'window_closed', textOf(second));
+    assert.deepEqual((await S.admin.requests()).filter((q) => q.method === 'POST'), [], 'not asked again');
+  } finally {
+    await S.close();
+  }
+});
