@@ -5,29 +5,61 @@
 // "detailed"), on both logins.  Any result over 10,000 tokens (the larger
 // of gpt-tokenizer's o200k and cl100k counts of the text an agent reads)
 // fails.  Every read-only tool must succeed on at least one login, so the
-// figure measures a real answer; the largest results are printed.
+// figure measures a real answer; the largest results are printed.  The
+// same run is the secrets sweep: no credential in any result, log line or
+// byte of the store.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { TOOL_NAMES, startSdkServer, textOf, withTimeout } from './lib.mjs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TOOL_NAMES, assertNoSecrets, sandboxSecrets, startSdkServer, textOf, withTimeout } from './lib.mjs';
 
 const MAX_TOKENS = 10000;
 let S; // Instagram Login
 let F; // Facebook Login
 
+/* The secrets sweep (README "Safety"): both servers log at debug level
+ * and keep their store in a file; once every tool has run on both logins,
+ * no credential may appear in any result, in stdout or stderr, or in any
+ * byte of the database files. */
+const dir = mkdtempSync(path.join(os.tmpdir(), 'igmcp-secrets-'));
+const results = [];
+
 before(async () => {
-  S = await startSdkServer();
-  F = await startSdkServer({ extraArgs: ['--login', 'facebook'] });
+  S = await startSdkServer({ extraArgs: ['-v', '--db', path.join(dir, 'ig.db')] });
+  F = await startSdkServer({ extraArgs: ['-v', '--login', 'facebook', '--db', path.join(dir, 'fb.db')] });
 });
 
 after(async () => {
   for (const s of [S, F]) if (s) await s.close().catch(() => {});
+  try {
+    const secrets = sandboxSecrets();
+    assertNoSecrets(results.join('\n'), secrets, 'a tool result');
+    for (const [name, s] of [['ig', S], ['fb', F]]) {
+      assert.ok(s.stderr().includes('graph: GET'), `${name}: debug logs were on`);
+      assertNoSecrets(s.stdout(), secrets, `${name} stdout`);
+      assertNoSecrets(s.stderr(), secrets, `${name} stderr`);
+    }
+    const files = readdirSync(dir);
+    assert.ok(files.includes('ig.db') && files.includes('fb.db'), files.join(','));
+    for (const f of files) {
+      const bytes = readFileSync(path.join(dir, f)).toString('latin1');
+      assert.ok(bytes.length > 0);
+      assertNoSecrets(bytes, secrets, `database file ${f}`);
+    }
+  } finally {
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 async function call(s, name, args) {
-  return withTimeout(s.client.callTool({ name, arguments: args }), 60000, `${name} ${JSON.stringify(args)}`);
+  const r = await withTimeout(s.client.callTool({ name, arguments: args }), 60000, `${name} ${JSON.stringify(args)}`);
+  results.push(JSON.stringify(r));
+  return r;
 }
 
 async function data(s, name, args) {
