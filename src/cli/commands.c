@@ -423,6 +423,7 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
   gc.app_id = o->cfg.app_id;
   gc.base_url = o->cfg.graph_url;
   gc.api_version = o->cfg.api_version;
+  gc.timeout_ms = o->cfg.graph_timeout_ms;
   rt->graph = graph_new(&gc, &e);
   if (rt->graph == NULL) {
     fprintf(stderr, "igmcp: %s\n", e.msg);

@@ -60,6 +60,10 @@ config_from_env(struct config *c)
     long v = strtol(getenv("IGMCP_RESULT_MAX_BYTES"), NULL, 10);
     c->result_max = v >= 1000 && v <= 1000000 ? (size_t)v : SIZE_MAX;
   }
+  if (getenv("IGMCP_GRAPH_TIMEOUT_MS") != NULL) {
+    long v = strtol(getenv("IGMCP_GRAPH_TIMEOUT_MS"), NULL, 10);
+    c->graph_timeout_ms = v >= 100 && v <= 600000 ? v : 0;
+  }
   log_add_secret(c->token);
   log_add_secret(c->app_secret);
   log_add_secret(c->verify_token);

@@ -34,6 +34,7 @@ struct config {
   int confirm_writes; /* IGMCP_CONFIRM_WRITES=1 / --confirm-writes */
   int lockdown;       /* IGMCP_LOCKDOWN=1 / --lockdown */
   size_t result_max;  /* IGMCP_RESULT_MAX_BYTES: a result's size budget */
+  long graph_timeout_ms; /* IGMCP_GRAPH_TIMEOUT_MS: per attempt; 0 = 30 s */
   int sandbox;        /* --sandbox */
   int workers;
   int verbose;

@@ -341,7 +341,7 @@ run_transfer(struct slot *s, struct xfer *x)
 static int
 setup_easy(struct graph *g, struct slot *s, enum method m, const char *url,
            const char *body, size_t body_len, struct curl_slist *hdrs,
-           struct xfer *x, char *errbuf)
+           struct xfer *x, char *errbuf, int fresh)
 {
   CURL *h = s->easy;
   long connect_ms = g->timeout_ms < CONNECT_TIMEOUT_MS ? g->timeout_ms
@@ -368,6 +368,10 @@ setup_easy(struct graph *g, struct slot *s, enum method m, const char *url,
   SET(CURLOPT_XFERINFOFUNCTION, on_progress);
   SET(CURLOPT_XFERINFODATA, x);
   SET(CURLOPT_HTTPHEADER, hdrs);
+  /* A write goes on a new connection: on a reused one that dies before
+   * any answer, libcurl silently sends the request again, and a DM or a
+   * comment would go out twice. */
+  SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
   switch (m) {
   case M_GET:
     SET(CURLOPT_HTTPGET, 1L);
@@ -629,7 +633,7 @@ graph_call(struct graph *g, const struct graph_request *req,
   errbuf[0] = '\0';
   if (s == NULL ||
       setup_easy(g, s, m, buf_cstr(&url), body, body_len, hdrs, &x,
-                 errbuf) != 0) {
+                 errbuf, m != M_GET && !req->retry_safe) != 0) {
     rc = err_set(e, ERR_INTERNAL, "could not set up a libcurl transfer");
     goto out;
   }

@@ -402,8 +402,21 @@ post_fault(struct sbx_req *r)
       admin_err(r, 400, "ms must be 1..120000");
       return;
     }
+  } else if (strcmp(kind, "body") == 0) {
+    static const char *const modes[] = { "", "reset", "not_json",
+      "truncated", "huge", "wrong_type", NULL };
+    const char *m = json_string_value(json_object_get(r->body, "mode"));
+    f.kind = SBX_FAULT_BODY;
+    for (int i = 1; m != NULL && modes[i] != NULL; i++)
+      if (strcmp(m, modes[i]) == 0)
+        f.mangle = (enum sbx_mangle)i;
+    if (f.mangle == SBX_MANGLE_NONE) {
+      admin_err(r, 400, "mode must be reset, not_json, truncated, huge or "
+                "wrong_type");
+      return;
+    }
   } else {
-    admin_err(r, 400, "kind must be throttle, http_error, delay, "
+    admin_err(r, 400, "kind must be throttle, http_error, delay, body, "
               "expire_token, usage or require_proof");
     return;
   }

@@ -447,6 +447,64 @@ build_response(struct sbx_req *r, int admin, int64_t t0)
   return resp;
 }
 
+/* Body faults that still send JSON: a huge answer, or wrong types. */
+static void
+mangle(struct sbx_req *r)
+{
+  if (r->mangle == SBX_MANGLE_HUGE) {
+    json_t *pad = json_array();
+    char *blob = xcalloc(1, 4097);
+
+    memset(blob, 'x', 4096);
+    for (int i = 0; i < 2300; i++) /* about 9 MiB */
+      json_array_append_new(pad, json_string(blob));
+    free(blob);
+    json_object_set_new(r->resp, "padding", pad);
+    r->status = 200;
+  } else if (r->mangle == SBX_MANGLE_WRONG_TYPE) {
+    const char *k;
+    json_t *v;
+    void *tmp;
+
+    /* Every key keeps its name and gets a value of another type. */
+    json_object_foreach_safe(r->resp, tmp, k, v) {
+      if (json_is_string(v))
+        json_object_set_new(r->resp, k, json_integer(12345));
+      else if (json_is_array(v) || json_is_object(v))
+        json_object_set_new(r->resp, k, json_string("unexpected"));
+      else
+        json_object_set_new(r->resp, k, json_pack("[s]", "unexpected"));
+    }
+    r->status = 200;
+  }
+}
+
+/* not_json: an HTML page; truncated: the first half of the JSON. */
+static struct MHD_Response *
+mangled_response(struct sbx_req *r)
+{
+  struct MHD_Response *resp;
+  char *body;
+
+  if (r->mangle == SBX_MANGLE_NOT_JSON) {
+    body = xstrdup("<!DOCTYPE html><html><head><title>Error</title></head>"
+                   "<body>Sorry, something went wrong.</body></html>");
+  } else {
+    body = json_dumps(r->resp, JSON_COMPACT);
+    if (body == NULL)
+      body = xstrdup("{\"data\":[{\"id\":");
+    body[strlen(body) / 2] = '\0';
+  }
+  resp = MHD_create_response_from_buffer(strlen(body), body,
+                                         MHD_RESPMEM_MUST_FREE);
+  MHD_add_response_header(resp, "Content-Type",
+                          r->mangle == SBX_MANGLE_NOT_JSON
+                            ? "text/html; charset=utf-8"
+                            : "application/json; charset=UTF-8");
+  r->status = 200;
+  return resp;
+}
+
 /* Splits the URL into version and path; returns 1 for the admin API. */
 static int
 split_url(struct sbx_req *r, const char *url, const char **admin_sub)
@@ -565,10 +623,14 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
       if (f != NULL)
         f->count++; /* app-token routes are not throttled */
     } else if (check_auth(&r, token) == 0) {
-      if (f != NULL)
+      if (f != NULL && f->kind == SBX_FAULT_BODY) {
+        sbx_route(&r); /* it happens; only the answer is lost or bad */
+        r.mangle = f->mangle;
+      } else if (f != NULL) {
         throttle_error(&r, f);
-      else
+      } else {
         sbx_route(&r);
+      }
     } else if (f != NULL) {
       f->count++; /* an auth failure does not use up a throttle */
     }
@@ -578,9 +640,19 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
   sleep_unless_stopping(sb, delay);
 
 respond:
+  if (r.mangle == SBX_MANGLE_RESET) {
+    ret = MHD_NO; /* libmicrohttpd closes the connection unanswered */
+    goto done;
+  }
+  mangle(&r);
   resp = build_response(&r, admin, cx->t0_us);
+  if (r.mangle == SBX_MANGLE_NOT_JSON || r.mangle == SBX_MANGLE_TRUNCATED) {
+    MHD_destroy_response(resp);
+    resp = mangled_response(&r);
+  }
   ret = MHD_queue_response(c, r.status, resp);
   MHD_destroy_response(resp);
+done:
   json_decref(r.query);
   json_decref(r.body);
   json_decref(r.resp);

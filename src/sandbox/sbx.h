@@ -56,6 +56,17 @@ enum sbx_fault_kind {
   SBX_FAULT_THROTTLE = 1,
   SBX_FAULT_HTTP,
   SBX_FAULT_DELAY,
+  SBX_FAULT_BODY,   /* the request is carried out; its answer is mangled */
+};
+
+/* How a body fault mangles the answer (after the request took effect). */
+enum sbx_mangle {
+  SBX_MANGLE_NONE = 0,
+  SBX_MANGLE_RESET,     /* the connection is closed, no answer */
+  SBX_MANGLE_NOT_JSON,  /* 200 with an HTML page */
+  SBX_MANGLE_TRUNCATED, /* 200 with the first half of the JSON */
+  SBX_MANGLE_HUGE,      /* 200 with about 9 MiB of JSON */
+  SBX_MANGLE_WRONG_TYPE,/* 200 with the right keys holding wrong types */
 };
 
 struct sbx_fault {
@@ -65,6 +76,7 @@ struct sbx_fault {
   long count;           /* requests left to hit */
   int regain_minutes;
   long delay_ms;
+  enum sbx_mangle mangle;
   char path[128];       /* substring filter, "" for any */
   char method[8];       /* "", "GET" or "POST" */
 };
@@ -114,6 +126,7 @@ struct sbx_req {
   char *www_auth;         /* WWW-Authenticate value on errors */
   int throttled;          /* usage headers report the limit reached */
   int regain_minutes;
+  enum sbx_mangle mangle; /* a body fault to apply to the answer */
 };
 
 /* errors.c */

@@ -12,8 +12,11 @@
  *     for two minutes: the same send, post or comment repeated at once,
  *     as a client that timed out does, is not carried out twice (except
  *     for unpublished containers, which nobody sees).  Errors
- *     are not kept, so a failed call can be retried.  A call whose key is
- *     still running elsewhere is refused at once.
+ *     are not kept, so a failed call can be retried, except when the
+ *     connection failed after the request went out (reset, timeout): the
+ *     write may have happened, so a repeat is refused until the agent
+ *     checks or gives a new key.  A call whose key is still running
+ *     elsewhere is refused at once.
  *   - the audit log: every write call, with its time, tool, target,
  *     outcome and (for errors) the error kind; never a token or a text.
  *
@@ -194,7 +197,21 @@ reg_safety_before(const struct tool *t, json_t *args, struct call *c,
   if (c->store == NULL || sf->account[0] == '\0')
     return 0;
   if (store_idem_get(c->store, sf->account, t->name, sf->key,
-                     clock_wall_ms(), &prev, &e) == 1) {
+                     clock_wall_ms(), &prev, &e) == 1 &&
+      json_is_true(json_object_get(prev, "outcome_unknown"))) {
+    json_decref(prev);
+    *res = reg_error_result(
+        "Refused: the same call was sent moments ago and the connection "
+        "failed before Meta answered, so it may have been carried out. "
+        "Check first (ig_get_history or ig_list_messages for a message, "
+        "ig_list_media or ig_list_comments for a post or comment); to do "
+        "it again anyway, pass a new idempotency_key.",
+        json_pack("{s:{s:s,s:s}}", "error", "kind", "outcome_unknown",
+                  "tool", t->name));
+    sf->outcome = "refused";
+    return 1;
+  }
+  if (prev != NULL) {
     json_t *content = json_object_get(prev, "content");
     json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text",
         "text", sf->automatic
@@ -232,6 +249,19 @@ reg_safety_after(const struct tool *t, const json_t *args, struct call *c,
     id = json_string_value(json_object_get(sc, "message_id"));
   if (id == NULL)
     id = json_string_value(json_object_get(sc, "media_id"));
+  /* A write whose request may have reached Meta while the answer was
+   * lost (reset, timeout): its repeat is refused until checked. */
+  if (failed && sf->outcome == NULL && sf->key != NULL && kind != NULL &&
+      (strcmp(kind, "network_error") == 0 || strcmp(kind, "timeout") == 0) &&
+      c->store != NULL && sf->account[0] != '\0') {
+    json_t *marker = json_pack("{s:b,s:s}", "outcome_unknown", 1, "kind",
+                               kind);
+    if (store_idem_put(c->store, sf->account, t->name, sf->key,
+                       clock_wall_ms(), sf->ttl_ms, marker, &e) != 0)
+      log_warnx("%s: keeping the unknown outcome failed: %s", t->name,
+                e.msg);
+    json_decref(marker);
+  }
   if (!failed && sf->outcome == NULL && sf->key != NULL &&
       c->store != NULL && sf->account[0] != '\0' &&
       store_idem_put(c->store, sf->account, t->name, sf->key,
