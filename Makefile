@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run run-stdio test test-fast asan fuzz docs snapshots clean
+.PHONY: all deps build run run-stdio test test-fast asan fuzz valgrind docs snapshots clean
 
 all: build
 
@@ -41,6 +41,11 @@ test: build asan
 	  ctest --output-on-failure -j $(JOBS)
 	@sh scripts/fuzz.sh --short
 
+# The e2e suite with every igmcp process under valgrind memcheck
+# (build-valgrind/; slow: tens of minutes).  VG_TESTS=regex narrows it.
+valgrind: deps
+	@sh scripts/valgrind.sh
+
 # Each libFuzzer target for FUZZ_TIME seconds (clang; build-fuzz/).
 FUZZ_TIME ?= 60
 fuzz: deps
@@ -57,4 +62,4 @@ snapshots: build
 	@node scripts/toolsnaps.mjs --update $(BUILD)/igmcp tests/snapshots
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-valgrind
