@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/xalloc.h"
+#include "store/store.h"
 #include "tools/publishing_args.h"
 #include "tools/publishing_flow.h"
 #include "tools/publishing_rules.h"
@@ -282,6 +284,48 @@ publish_container(struct call *c, const json_t *a, struct result *r)
   return pub_publish(c, r, owner, str(a, "creation_id"), &w);
 }
 
+/* The container an earlier call with the same idempotency key created
+ * (ig_publish resumes it rather than making a new one): within the 24
+ * hours a container lives for a caller's key, within 30 minutes for a key
+ * made from the content (an identical post later is a new post).
+ * Returns 1 and fills id, or 0. */
+static int
+pub_memo_get(struct call *c, char *id, size_t len)
+{
+  char key[300], *v = NULL;
+  int64_t ms = 0;
+  struct err e = { 0 };
+  int found = 0;
+
+  if (c->store == NULL || c->idem_key == NULL || c->idem_account == NULL)
+    return 0;
+  snprintf(key, sizeof(key), "publish:%s", c->idem_key);
+  if (store_sync_get(c->store, c->idem_account, key, &v, &ms, &e) == 1 &&
+      v != NULL &&
+      call_now_ms(c) - ms < (strncmp(c->idem_key, "auto:", 5) == 0
+                               ? 30 * 60 * 1000 : 23 * STORE_DAY_MS / 24) &&
+      strlen(v) < len) {
+    snprintf(id, len, "%s", v);
+    found = 1;
+  }
+  free(v);
+  return found;
+}
+
+static void
+pub_memo_put(struct call *c, const char *id)
+{
+  char key[300];
+  struct err e = { 0 };
+
+  if (c->store == NULL || c->idem_key == NULL || c->idem_account == NULL)
+    return;
+  snprintf(key, sizeof(key), "publish:%s", c->idem_key);
+  if (store_sync_put(c->store, c->idem_account, key, id, call_now_ms(c),
+                     &e) != 0)
+    log_warnx("ig_publish: remembering container %s failed: %s", id, e.msg);
+}
+
 /* ig_publish: create, wait, publish, report.  Images wait 60 seconds by
  * default, videos and carousels (which may hold videos) 120, as the old
  * one-kind publishers did. */
@@ -297,11 +341,22 @@ publish(struct call *c, const json_t *a, struct result *r)
   pub_wait_args(a, &w, pk == PK_IMAGE ? 60 : 120);
   if (pub_check_kind(a, pk, PK_PUBLISH, r) != 0)
     return -1;
+  if (pub_memo_get(c, id, sizeof(id))) {
+    /* The same call ran before and created this container: carry on
+     * from it (pub_publish reads it back, so a PUBLISHED one is not
+     * published again). */
+    log_info("ig_publish: resuming with container %s", id);
+    call_progress(c, c->graph_calls + 0.5, 0, "resuming the container "
+                  "an earlier identical call created");
+    if (pub_owner(c, r, owner, sizeof(owner)) != 0)
+      return -1;
+    return pub_publish(c, r, owner, id, &w);
+  }
   if (pk == PK_CAROUSEL) {
     kids = json_array();
     if (pub_owner(c, r, owner, sizeof(owner)) != 0 ||
         create_carousel(c, r, owner, a, id, sizeof(id), kids) != 0 ||
-        pub_publish(c, r, owner, id, &w) != 0) {
+        (pub_memo_put(c, id), pub_publish(c, r, owner, id, &w)) != 0) {
       json_decref(kids);
       return -1;
     }
@@ -314,6 +369,7 @@ publish(struct call *c, const json_t *a, struct result *r)
   call_progress(c, c->graph_calls + 0.5, 0, "creating the container");
   if (create_one(c, r, owner, a, k, id, sizeof(id)) != 0)
     return -1;
+  pub_memo_put(c, id);
   return pub_publish(c, r, owner, id, &w);
 }
 

@@ -101,6 +101,15 @@ no_auto(const struct tool *t)
   return 0;
 }
 
+/* Tools that resume a lost call themselves instead of refusing it:
+ * ig_publish reuses the container the first call created, reads it back,
+ * and publishes only if it is not PUBLISHED yet. */
+static int
+resumable(const struct tool *t)
+{
+  return strcmp(t->name, "ig_publish") == 0;
+}
+
 int
 reg_repeatable_write(const struct tool *t)
 {
@@ -196,9 +205,12 @@ reg_safety_before(const struct tool *t, json_t *args, struct call *c,
   sf->running_key = xstrdup(rk);
   if (c->store == NULL || sf->account[0] == '\0')
     return 0;
+  c->idem_key = sf->key;
+  c->idem_account = sf->account;
   if (store_idem_get(c->store, sf->account, t->name, sf->key,
                      clock_wall_ms(), &prev, &e) == 1 &&
-      json_is_true(json_object_get(prev, "outcome_unknown"))) {
+      json_is_true(json_object_get(prev, "outcome_unknown")) &&
+      !resumable(t)) {
     json_decref(prev);
     *res = reg_error_result(
         "Refused: the same call was sent moments ago and the connection "
@@ -210,6 +222,11 @@ reg_safety_before(const struct tool *t, json_t *args, struct call *c,
                   "tool", t->name));
     sf->outcome = "refused";
     return 1;
+  }
+  if (prev != NULL && json_is_true(json_object_get(prev, "outcome_unknown"))) {
+    /* A resumable tool carries on from what the first call did. */
+    json_decref(prev);
+    return 0;
   }
   if (prev != NULL) {
     json_t *content = json_object_get(prev, "content");

@@ -69,6 +69,11 @@ struct call {
   int (*elicit)(void *arg, const char *message, const json_t *schema,
                 json_t **content);
   void *elicit_arg;
+  /* The idempotency key of this write call (the caller's, or made from
+   * its content) and the account id it is kept under, when the store
+   * keeps outcomes; else NULL.  Set by registry_call. */
+  const char *idem_key;
+  const char *idem_account;
 };
 
 struct result {

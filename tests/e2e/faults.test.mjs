@@ -151,3 +151,29 @@ test('expired token mid-session: every call says so and what to do, nothing cras
   const st = await s.client.callTool({ name: 'ig_token_status', arguments: {} });
   assert.equal(st.structuredContent.valid, false);
 });
+
+test('ig_publish resumes from the container it already created; a repeat never publishes twice', async () => {
+  const s = await start({ IGMCP_GRAPH_TIMEOUT_MS: '10000' });
+  const args = { kind: 'reel', video_url: 'https://cdn.example.com/sandbox/clip.mp4', caption: 'resume me',
+                 max_wait_seconds: 1, poll_interval_seconds: 1 };
+  await s.admin.clearRequests();
+  const first = await callRaw(s.client, 'ig_publish', args);
+  assert.equal(first.isError, true, 'the video is still processing after 1 s');
+  assert.match(textOf(first), /still IN_PROGRESS/);
+  const created = (await posts(s, '/media')).filter((q) => !q.path.includes('media_publish'));
+  assert.equal(created.length, 1, 'one container created');
+  /* The video finishes; the agent calls again with the same arguments. */
+  await s.admin.post('clock', { advance_seconds: 120 });
+  await s.admin.clearRequests();
+  const second = await s.client.callTool({ name: 'ig_publish', arguments: args });
+  assert.notEqual(second.isError, true, textOf(second));
+  assert.equal(second.structuredContent.status_code, 'PUBLISHED');
+  const reqs = await posts(s, '/media');
+  assert.equal(reqs.filter((q) => !q.path.includes('media_publish')).length, 0, 'no new container');
+  assert.equal(reqs.filter((q) => q.path.includes('media_publish')).length, 1, 'published once');
+  /* Called yet again: answered from the first success, nothing sent. */
+  await s.admin.clearRequests();
+  const third = await s.client.callTool({ name: 'ig_publish', arguments: args });
+  assert.notEqual(third.isError, true);
+  assert.equal((await posts(s, 'media_publish')).length, 0);
+});
