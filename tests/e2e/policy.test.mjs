@@ -111,3 +111,21 @@ test('--confirm-writes with a client that cannot be asked: public writes are ref
   assert.match(textOf(r), /elicitation/);
   assert.deepEqual(await writes(S), []);
 });
+
+test('ids never reach another path or parameter: /, ?, &, %2F, .. and spaces are refused before any request', async () => {
+  const S = await start([]);
+  await S.admin.clearRequests();
+  const bad = ['17900000000000001/comments', '1790?fields=access_token', '1790&x=1', '1790%2Fx', '..', '1790 1', 'me/../x'];
+  const cases = [['ig_get_media', 'media_id'], ['ig_delete_comment', 'comment_id'], ['ig_get_message', 'message_id'],
+                 ['ig_send_message', 'recipient_id'], ['ig_list_comments', 'media_id'], ['ig_get_conversation', 'conversation_id']];
+  for (const [tool, field] of cases) {
+    for (const id of bad) {
+      const args = { [field]: id };
+      if (tool === 'ig_send_message') args.text = 'x';
+      const r = await callRaw(S.client, tool, args).catch((e) => ({ isError: true, content: [{ type: 'text', text: String(e) }] }));
+      assert.equal(r.isError, true, `${tool} ${field}=${id}`);
+      assert.match(textOf(r), new RegExp(`${field}|Graph path`), `${tool} says why`);
+    }
+  }
+  assert.deepEqual(await S.admin.requests(), [], 'no request reached the sandbox');
+});
