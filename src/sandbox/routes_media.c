@@ -237,9 +237,10 @@ collab_invites(struct sbx_req *r)
     }
     for (size_t i = 0; i < n; i++) {
       struct world_collab_invite *inv = world_collab_at(w, i);
-      json_t *o = json_object();
+      json_t *o;
       if (strcmp(inv->status, "pending") != 0)
         continue;
+      o = json_object();
       for (size_t j = 0; j < f->n; j++) {
         const char *fn = f->v[j].name;
         if (strcmp(fn, "media_id") == 0)

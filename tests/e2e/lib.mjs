@@ -86,6 +86,29 @@ export function assertNoSecrets(text, secrets, where) {
   }
 }
 
+/* Under the ASan+UBSan build a child's report goes to its stderr, which
+ * the test would otherwise ignore: a leak, an invalid access or undefined
+ * behaviour in the server fails the test that started it. */
+export function assertSanitizersQuiet(stderr, who) {
+  const m = stderr.match(/ERROR: (AddressSanitizer|LeakSanitizer)[^\n]*|runtime error:[^\n]*/);
+  if (m) throw new Error(`${who}: sanitizer report: ${m[0]}\n${stderr.slice(stderr.indexOf(m[0]), stderr.indexOf(m[0]) + 3000)}`);
+}
+
+/* Tests often close servers with .catch(() => {}), so the check is made
+ * once more for every server this process started, when node exits: a
+ * report there fails the test file whatever the tests caught. */
+const started = [];
+process.on('exit', () => {
+  for (const [who, stderr] of started) {
+    try {
+      assertSanitizersQuiet(stderr(), who);
+    } catch (e) {
+      console.error(String(e.message));
+      process.exitCode = 1;
+    }
+  }
+});
+
 /* Rejects after ms with a message saying what was awaited. */
 export function withTimeout(promise, ms, what) {
   let timer;
@@ -176,6 +199,7 @@ export async function startSdkServer({ extraArgs = [], clientCapabilities = {}, 
   s.admin = new SandboxAdmin(url);
   s.stdout = () => Buffer.concat(outChunks).toString('utf8');
   s.stderr = () => err;
+  started.push(['igmcp serve --sandbox', s.stderr]);
   s.closed = false;
   /* Closes stdin (the SDK then waits, and signals after 2 s) and waits
    * for the exit status, in s.exit. */
@@ -184,6 +208,7 @@ export async function startSdkServer({ extraArgs = [], clientCapabilities = {}, 
     s.closed = true;
     await withTimeout(client.close(), 15000, 'closing the client');
     await waitFor(() => s.exit, { timeout: 10000, what: 'the server to exit' });
+    assertSanitizersQuiet(err, 'igmcp serve --sandbox');
   };
   return s;
 }
@@ -207,6 +232,7 @@ export async function startHttpServer({ extraArgs = [], env = {}, headers = {},
   });
   proc.stderr.on('data', (c) => { err += c.toString('utf8'); });
   s.stderr = () => err;
+  started.push(['igmcp serve --http', s.stderr]);
   try {
     s.url = await waitFor(() => (err.match(HTTP_RE) || [])[1] || (s.exit && 'exited'),
                           { timeout: 15000, what: 'the MCP URL on stderr' });
@@ -231,7 +257,9 @@ export async function startHttpServer({ extraArgs = [], env = {}, headers = {},
     s.closed = true;
     if (s.client) await withTimeout(s.client.close(), 10000, 'closing the client').catch(() => {});
     if (!s.exit) proc.kill('SIGTERM');
-    return withTimeout(s.exited, 15000, 'the server to exit after SIGTERM');
+    const exit = await withTimeout(s.exited, 15000, 'the server to exit after SIGTERM');
+    assertSanitizersQuiet(err, 'igmcp serve --http');
+    return exit;
   };
   return s;
 }
