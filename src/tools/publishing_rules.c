@@ -9,12 +9,19 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
+#include "base/clock.h"
 #include "base/utf8.h"
+#include "base/xalloc.h"
 
 static int
 is_word(unsigned char ch)
@@ -142,6 +149,135 @@ host_blocked(const char *host, int bracketed)
   return 0;
 }
 
+/* The system resolver with a deadline: getaddrinfo runs on a detached
+ * thread, and the caller stops waiting after timeout_ms (the thread then
+ * finishes alone and frees the shared state). */
+struct lookup {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int refs, done, n;
+  char host[256];
+  struct pub_addr addrs[PUB_RESOLVE_MAX];
+};
+
+static void
+lookup_unref(struct lookup *l)
+{
+  int last;
+
+  pthread_mutex_lock(&l->mu);
+  last = --l->refs == 0;
+  pthread_mutex_unlock(&l->mu);
+  if (last) {
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    free(l);
+  }
+}
+
+static void *
+lookup_main(void *arg)
+{
+  struct lookup *l = arg;
+  struct addrinfo hints, *res = NULL, *ai;
+  int n = 0;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(l->host, "443", &hints, &res) == 0) {
+    for (ai = res; ai != NULL && n < PUB_RESOLVE_MAX; ai = ai->ai_next) {
+      if (ai->ai_family == AF_INET) {
+        l->addrs[n].v6 = 0;
+        memcpy(l->addrs[n].b,
+               &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr, 4);
+        n++;
+      } else if (ai->ai_family == AF_INET6) {
+        l->addrs[n].v6 = 1;
+        memcpy(l->addrs[n].b,
+               &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, 16);
+        n++;
+      }
+    }
+    freeaddrinfo(res);
+  }
+  pthread_mutex_lock(&l->mu);
+  l->n = n;
+  l->done = 1;
+  pthread_cond_signal(&l->cv);
+  pthread_mutex_unlock(&l->mu);
+  lookup_unref(l);
+  return NULL;
+}
+
+static int
+resolve_system(const char *host, struct pub_addr *out, int max,
+               long timeout_ms)
+{
+  struct lookup *l = xcalloc(1, sizeof(*l));
+  struct timespec ts = clock_deadline(timeout_ms);
+  pthread_attr_t attr;
+  pthread_t t;
+  int n = -1;
+
+  pthread_mutex_init(&l->mu, NULL);
+  pthread_cond_init(&l->cv, NULL);
+  l->refs = 2;
+  snprintf(l->host, sizeof(l->host), "%s", host);
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&t, &attr, lookup_main, l) != 0) {
+    pthread_attr_destroy(&attr);
+    l->refs = 1;
+    lookup_unref(l);
+    return -1;
+  }
+  pthread_attr_destroy(&attr);
+  pthread_mutex_lock(&l->mu);
+  while (!l->done &&
+         pthread_cond_timedwait(&l->cv, &l->mu, &ts) != ETIMEDOUT)
+    ;
+  if (l->done) {
+    n = l->n < max ? l->n : max;
+    memcpy(out, l->addrs, (size_t)n * sizeof(*out));
+  }
+  pthread_mutex_unlock(&l->mu);
+  lookup_unref(l);
+  return n;
+}
+
+static pub_resolve_fn resolver = resolve_system;
+
+void
+pub_set_resolver(pub_resolve_fn fn)
+{
+  resolver = fn != NULL ? fn : resolve_system;
+}
+
+/* 1 when host is a name (not an IP literal) that resolves to an address
+ * Meta must not be sent to; the address is written to shown. */
+static int
+resolves_blocked(const char *host, char *shown, size_t len)
+{
+  struct pub_addr a[PUB_RESOLVE_MAX];
+  struct in_addr a4;
+  unsigned char a6[16];
+  int n;
+
+  if (inet_aton(host, &a4) != 0 || inet_pton(AF_INET6, host, a6) == 1)
+    return 0;
+  n = resolver(host, a, PUB_RESOLVE_MAX, PUB_RESOLVE_TIMEOUT_MS);
+  for (int i = 0; i < n; i++) {
+    uint32_t v4 = (uint32_t)a[i].b[0] << 24 | (uint32_t)a[i].b[1] << 16 |
+                  (uint32_t)a[i].b[2] << 8 | a[i].b[3];
+    if (a[i].v6 ? v6_blocked(a[i].b) : v4_blocked(v4)) {
+      inet_ntop(a[i].v6 ? AF_INET6 : AF_INET, a[i].b, shown, (socklen_t)len);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int
 pub_check_url(const char *field, const char *url, char *err, size_t errlen)
 {
@@ -204,6 +340,16 @@ pub_check_url(const char *field, const char *url, char *err, size_t errlen)
              "%s points to %s, a local, private or metadata address; "
              "Instagram fetches media from public hosts only.", field, host);
     return -1;
+  }
+  if (!bracketed) {
+    char shown[64];
+    if (resolves_blocked(host, shown, sizeof(shown))) {
+      snprintf(err, errlen,
+               "%s points to %s, which resolves to %s, a local, private or "
+               "metadata address; Instagram fetches media from public hosts "
+               "only.", field, host, shown);
+      return -1;
+    }
   }
   return 0;
 bad_host:

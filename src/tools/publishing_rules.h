@@ -37,8 +37,25 @@ int pub_check_caption(const char *caption, char *err, size_t errlen);
 /* A media URL Meta must fetch: at most 2,048 bytes, https only, with a
  * host that is neither "localhost" (or *.localhost, a metadata host name)
  * nor an IP literal in a private, loopback, link-local, carrier-grade NAT,
- * multicast, reserved or cloud-metadata range; no user:password@.  field
+ * multicast, reserved or cloud-metadata range; no user:password@; and a
+ * host name that resolves (within 2 s) to such an address is refused too
+ * (a name that does not resolve passes: Meta reports what it cannot
+ * fetch).  Redirects are not followed: igmcp never fetches the URL.  field
  * names the argument in the message. */
+/* A resolved address: 4 bytes (v6 0) or 16 (v6 1), network order. */
+struct pub_addr {
+  int v6;
+  unsigned char b[16];
+};
+#define PUB_RESOLVE_MAX 16
+#define PUB_RESOLVE_TIMEOUT_MS 2000L
+/* Resolves host into at most max addresses within timeout_ms; returns how
+ * many, or -1 (unknown: not resolvable, or too slow). */
+typedef int (*pub_resolve_fn)(const char *host, struct pub_addr *out,
+                              int max, long timeout_ms);
+/* Replaces the resolver (tests); NULL restores the system's. */
+void pub_set_resolver(pub_resolve_fn fn);
+
 int pub_check_url(const char *field, const char *url, char *err,
                   size_t errlen);
 

@@ -361,6 +361,75 @@ test_url_length(void **state)
   assert_non_null(strstr(err, "2049"));
 }
 
+/* A fake resolver: names map to fixed addresses; "slow.example" is as
+ * if the lookup timed out. */
+static int
+fake_resolve(const char *host, struct pub_addr *out, int max, long ms)
+{
+  static const struct {
+    const char *host;
+    int v6;
+    unsigned char b[16];
+  } table[] = {
+    { "cdn.example.com", 0, { 93, 184, 216, 34 } },
+    { "intranet.example.com", 0, { 10, 1, 2, 3 } },
+    { "meta-data.example.com", 0, { 169, 254, 169, 254 } },
+    { "ula.example.com", 1, { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                              0, 1 } },
+    { "mixed.example.com", 0, { 8, 8, 8, 8 } },
+    { "mixed.example.com", 0, { 127, 0, 0, 1 } },
+  };
+  int n = 0;
+
+  (void)ms;
+  if (strcmp(host, "slow.example") == 0)
+    return -1;
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]) && n < max; i++) {
+    if (strcmp(table[i].host, host) != 0)
+      continue;
+    out[n].v6 = table[i].v6;
+    memcpy(out[n].b, table[i].b, 16);
+    n++;
+  }
+  return n;
+}
+
+/* Names are resolved: one private, loopback, link-local or unique-local
+ * address among the answers refuses the URL; an unresolvable name
+ * passes (Meta reports what it cannot fetch). */
+static void
+test_url_resolution(void **state)
+{
+  static const struct {
+    const char *url;
+    int rc;
+    const char *shown;
+  } cases[] = {
+    { "https://cdn.example.com/a.jpg", 0, NULL },
+    { "https://intranet.example.com/a.jpg", -1, "10.1.2.3" },
+    { "https://meta-data.example.com/a.jpg", -1, "169.254.169.254" },
+    { "https://ula.example.com/a.jpg", -1, "fd00::1" },
+    { "https://mixed.example.com/a.jpg", -1, "127.0.0.1" },
+    { "https://slow.example/a.jpg", 0, NULL },
+    { "https://nowhere.example/a.jpg", 0, NULL },
+  };
+  char err[400];
+
+  (void)state;
+  pub_set_resolver(fake_resolve);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    int rc = pub_check_url("image_url", cases[i].url, err, sizeof(err));
+    if (rc != cases[i].rc)
+      fail_msg("%s: got %d, want %d (%s)", cases[i].url, rc, cases[i].rc,
+               rc ? err : "");
+    if (cases[i].shown != NULL) {
+      assert_non_null(strstr(err, cases[i].shown));
+      assert_non_null(strstr(err, "resolves to"));
+    }
+  }
+  pub_set_resolver(NULL);
+}
+
 int
 main(void)
 {
@@ -374,6 +443,7 @@ main(void)
     cmocka_unit_test(test_audio_name),
     cmocka_unit_test(test_user_tags_and_alt),
     cmocka_unit_test(test_urls),
+    cmocka_unit_test(test_url_resolution),
     cmocka_unit_test(test_url_length),
   };
 
