@@ -388,6 +388,31 @@ loopback_port(const char *uri, char *path, size_t n)
   return port;
 }
 
+/* The callback listener on 127.0.0.1 (or ::1) port; NULL on failure. */
+static struct MHD_Daemon *
+listen_loopback(struct login *l, uint16_t port, int v6)
+{
+  struct sockaddr_in sa;
+  struct sockaddr_in6 sa6;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+
+  memset(&sa, 0, sizeof(sa));
+  memset(&sa6, 0, sizeof(sa6));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa6.sin6_family = AF_INET6;
+  sa6.sin6_port = htons(port);
+  sa6.sin6_addr = in6addr_loopback;
+  if (l->cb_path[0] == '\0')
+    snprintf(l->cb_path, sizeof(l->cb_path), "/callback");
+  return MHD_start_daemon(flags | (v6 ? MHD_USE_IPv6 : 0), port, NULL, NULL,
+                          on_callback, l, MHD_OPTION_SOCK_ADDR,
+                          v6 ? (struct sockaddr *)&sa6
+                             : (struct sockaddr *)&sa,
+                          MHD_OPTION_END);
+}
+
 /* Waits for the callback or a pasted URL on stdin (unless --no-wait).
  * Returns the code (new) or NULL with a message printed. */
 static char *
@@ -823,7 +848,7 @@ cli_login(int argc, char **argv)
   struct creds c;
   struct cred_account a;
   struct err e = { 0 };
-  struct MHD_Daemon *d = NULL;
+  struct MHD_Daemon *d = NULL, *d6 = NULL;
   const char *base_override = NULL;
   char *path = NULL, *code = NULL, *url = NULL;
   char tokpv[64], exp[64];
@@ -905,41 +930,31 @@ cli_login(int argc, char **argv)
     if (l.redirect_uri == NULL)
       l.redirect_uri = xasprintf("http://localhost:%ld/callback", l.port);
   } else {
-    long port;
+    long port = -1;
     if (l.redirect_uri == NULL) {
       if (l.port == 0) {
         /* A free port first, then the URI that names it. */
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                             MHD_USE_POLL, 0, NULL, NULL, on_callback, &l,
-                             MHD_OPTION_END);
-        snprintf(l.cb_path, sizeof(l.cb_path), "/callback");
+        d = listen_loopback(&l, 0, 0);
         if (d != NULL)
           l.port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
       }
       l.redirect_uri = xasprintf("http://localhost:%ld/callback", l.port);
     }
-    if (d == NULL) {
-      port = loopback_port(l.redirect_uri, l.cb_path, sizeof(l.cb_path));
-      if (port > 0) {
-        struct sockaddr_in sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons((uint16_t)port);
-        sa.sin_addr.s_addr = htonl(0x7f000001);
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                             MHD_USE_POLL, (uint16_t)port, NULL, NULL,
-                             on_callback, &l, MHD_OPTION_SOCK_ADDR,
-                             (struct sockaddr *)&sa, MHD_OPTION_END);
-      }
-      if (port > 0 && d == NULL)
-        fprintf(stderr, "igmcp: cannot listen on 127.0.0.1:%ld (in use?); "
-                "paste the address the browser ends on instead\n", port);
-      if (port <= 0 && l.no_wait) {
-        fprintf(stderr, "igmcp: %s is not a loopback http URL igmcp can "
-                "listen on; without --no-wait, paste the address the "
-                "browser ends on\n", l.redirect_uri);
-        goto out;
-      }
+    port = loopback_port(l.redirect_uri, l.cb_path, sizeof(l.cb_path));
+    if (d == NULL && port > 0) {
+      d = listen_loopback(&l, (uint16_t)port, 0);
+      if (d == NULL)
+        fprintf(stderr, "igmcp: cannot listen on 127.0.0.1:%ld (in use?)\n",
+                port);
+    }
+    /* Browsers may try localhost on ::1 first: listen there too. */
+    if (d != NULL && strncmp(l.redirect_uri, "http://localhost:", 17) == 0)
+      d6 = listen_loopback(&l, (uint16_t)port, 1);
+    if (port <= 0 && l.no_wait) {
+      fprintf(stderr, "igmcp: %s is not a loopback http URL igmcp can "
+              "listen on; without --no-wait, paste the address the "
+              "browser ends on\n", l.redirect_uri);
+      goto out;
     }
     if (d == NULL && (l.no_wait || !isatty(0))) {
       fprintf(stderr, "igmcp: nothing can receive the code: use --code "
@@ -995,6 +1010,8 @@ usage:
   rc = 2;
   fprintf(stderr, "igmcp: try 'igmcp login --help'\n");
 out:
+  if (d6 != NULL)
+    MHD_stop_daemon(d6);
   if (d != NULL)
     MHD_stop_daemon(d);
   free(code);
