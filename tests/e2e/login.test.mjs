@@ -124,6 +124,7 @@ test('a pasted redirected URL (with Meta\'s #_) finishes the login', async () =>
   const r = spawnSync(BIN, ['login', '--sandbox', '--code', loc, '--name', 'pasted'],
                       { env: env(file), encoding: 'utf8', timeout: 30000 });
   assert.equal(r.status, 0, r.stderr);
+  assertSanitizersQuiet(r.stderr, 'igmcp login --code');
   const a = account(file, 'pasted');
   assert.match(a.token, /^IGAA/);
   assertNoSecrets(r.stdout + r.stderr, { ...secrets, token: a.token }, 'login output');
@@ -132,6 +133,7 @@ test('a pasted redirected URL (with Meta\'s #_) finishes the login', async () =>
   const again = spawnSync(BIN, ['login', '--sandbox', '--code', loc],
                           { env: env(file), encoding: 'utf8', timeout: 30000 });
   assert.equal(again.status, 1);
+  assertSanitizersQuiet(again.stderr, 'igmcp login --code (used)');
   assert.match(again.stderr, /the code exchange failed: This authorization code has been used \(OAuthException 400\)/);
   assert.match(again.stderr, /run `igmcp login` again/);
 });
@@ -141,6 +143,7 @@ test('a bad code: the flat error of api.instagram.com, explained', () => {
   const r = spawnSync(BIN, ['login', '--sandbox', '--code', 'AQnotacode#_', '--port', '1'],
                       { env: env(file), encoding: 'utf8', timeout: 30000 });
   assert.equal(r.status, 1);
+  assertSanitizersQuiet(r.stderr, 'igmcp login (bad code)');
   assert.match(r.stderr, /Error validating verification code/);
   assert.match(r.stderr, /redirect URI must be exactly/);
   assert.throws(() => statSync(file));
@@ -153,6 +156,7 @@ test('login --sandbox without a sandbox URL, and usage errors', () => {
   assert.match(r.stderr, /igmcp sandbox/);
   const u = spawnSync(BIN, ['login', '--port', 'x'], { env: childEnv(), encoding: 'utf8' });
   assert.equal(u.status, 2);
+  assertSanitizersQuiet(r.stderr + u.stderr, 'igmcp login (usage)');
   const n = spawnSync(BIN, ['login', '--no-wait'], { env: childEnv({ IGMCP_CONFIG: path.join(dir, 'n.json') }),
                                                      encoding: 'utf8' });
   assert.equal(n.status, 1);
@@ -168,6 +172,7 @@ test('Facebook Login: the Page with the Instagram account, its Page token', asyn
   assert.match(url, /scope=instagram_basic%2C.*pages_show_list/);
   await consent(url);
   assert.equal(await withTimeout(r.exit, 15000, 'login exit'), 1);
+  assertSanitizersQuiet(r.stderr, 'igmcp login --facebook (no Page)');
   assert.match(r.stderr, /100000000000002 {2}Sandbox Studio Outlet {2}\(no Instagram account\)/);
   assert.match(r.stderr, /100000000000001 {2}Sandbox Studio {2}@sandbox\.studio/);
 
@@ -181,6 +186,7 @@ test('Facebook Login: the Page with the Instagram account, its Page token', asyn
   assert.equal(a.user_id, '17841400000000001');
   assert.match(a.token, /^EAA[0-9a-f]{56}$/);
   assert.equal(a.token_expires_at, 0);
+  assertSanitizersQuiet(r.stderr, 'igmcp login --facebook');
   assert.match(r.stdout, /does not expire/);
   assertNoSecrets(r.stdout + r.stderr, { ...secrets, token: a.token }, 'login output');
   const c = call('ig_get_account', {}, { IG_ACCESS_TOKEN: a.token });
