@@ -413,17 +413,17 @@ listen_loopback(struct login *l, uint16_t port, int v6)
                           MHD_OPTION_END);
 }
 
-/* Waits for the callback or a pasted URL on stdin (unless --no-wait).
+/* Waits for the callback or a pasted URL on stdin (unless --no-wait; at
+ * the end of stdin only the callback is left, if there is one).
  * Returns the code (new) or NULL with a message printed. */
 static char *
 wait_code(struct login *l, struct MHD_Daemon *d)
 {
   time_t until = time(NULL) + l->timeout;
-  int read_stdin = !l->no_wait && isatty(0);
+  int read_stdin = !l->no_wait;
   char line[8192];
   char *code = NULL;
 
-  (void)d;
   while (time(NULL) < until) {
     struct pollfd pfd = { .fd = 0, .events = POLLIN };
     pthread_mutex_lock(&l->mu);
@@ -447,6 +447,11 @@ wait_code(struct login *l, struct MHD_Daemon *d)
       char *st, *redir, *err;
       if (fgets(line, sizeof(line), stdin) == NULL) {
         read_stdin = 0;
+        if (d == NULL) {
+          fprintf(stderr, "igmcp: nothing can receive the code: use "
+                  "--code with the redirected URL\n");
+          return NULL;
+        }
         continue;
       }
       code = parse_pasted(line, &st, &redir, &err);
@@ -956,7 +961,7 @@ cli_login(int argc, char **argv)
               "browser ends on\n", l.redirect_uri);
       goto out;
     }
-    if (d == NULL && (l.no_wait || !isatty(0))) {
+    if (d == NULL && l.no_wait) {
       fprintf(stderr, "igmcp: nothing can receive the code: use --code "
               "with the redirected URL\n");
       goto out;
@@ -966,7 +971,7 @@ cli_login(int argc, char **argv)
            url);
     if (d != NULL)
       printf("Waiting for the browser on %s ...\n", l.redirect_uri);
-    if (!l.no_wait && isatty(0))
+    if (!l.no_wait)
       printf("Or paste here the address the browser ended on.\n");
     fflush(stdout);
     code = wait_code(&l, d);

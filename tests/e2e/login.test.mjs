@@ -45,9 +45,9 @@ after(async () => {
 const env = (file, extra = {}) => childEnv({ IGMCP_CONFIG: file, IG_GRAPH_URL: sbUrl, ...extra });
 
 /* Starts igmcp login; resolves the printed URL and, later, the exit. */
-function startLogin(args, file) {
-  const p = spawn(BIN, ['login', '--sandbox', ...args], { env: env(file), stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = { stdout: '', stderr: '' };
+function startLogin(args, file, stdin = 'ignore') {
+  const p = spawn(BIN, ['login', '--sandbox', ...args], { env: env(file), stdio: [stdin, 'pipe', 'pipe'] });
+  const r = { stdout: '', stderr: '', proc: p };
   p.stdout.on('data', (d) => { r.stdout += d; });
   p.stderr.on('data', (d) => { r.stderr += d; });
   r.exit = new Promise((res) => p.once('exit', (code) => res(code)));
@@ -136,6 +136,30 @@ test('a pasted redirected URL (with Meta\'s #_) finishes the login', async () =>
   assertSanitizersQuiet(again.stderr, 'igmcp login --code (used)');
   assert.match(again.stderr, /the code exchange failed: This authorization code has been used \(OAuthException 400\)/);
   assert.match(again.stderr, /run `igmcp login` again/);
+});
+
+test('a URL pasted on stdin; a callback with a wrong state is ignored; a timeout', async () => {
+  const file = path.join(dir, 'stdin.json');
+  let r = startLogin(['--redirect-uri', 'https://example.com/ig/cb', '--name', 'typed'], file, 'pipe');
+  let url = await withTimeout(r.url, 10000, 'login URL');
+  assert.match(r.stdout, /paste here the address/);
+  const res = await fetch(url, { redirect: 'manual' });
+  r.proc.stdin.write(`  ${res.headers.get('location')}\n`);
+  assert.equal(await withTimeout(r.exit, 15000, 'login exit'), 0, r.stderr);
+  assertSanitizersQuiet(r.stderr, 'igmcp login (stdin)');
+  assert.match(account(file, 'typed').token, /^IGAA/);
+
+  r = startLogin(['--no-wait', '--port', '0', '--timeout', '2'], file);
+  url = await withTimeout(r.url, 10000, 'login URL');
+  const cb = new URL(new URL(url).searchParams.get('redirect_uri'));
+  const forged = await fetch(`http://127.0.0.1:${cb.port}/callback?code=AQforged&state=0123`);
+  assert.equal(forged.status, 400);
+  const other = await fetch(`http://127.0.0.1:${cb.port}/elsewhere`);
+  assert.equal(other.status, 404);
+  assert.equal(await withTimeout(r.exit, 15000, 'login exit'), 1);
+  assert.match(r.stderr, /wrong state was ignored/);
+  assert.match(r.stderr, /no authorization after 2 seconds/);
+  assertSanitizersQuiet(r.stderr, 'igmcp login (timeout)');
 });
 
 test('a bad code: the flat error of api.instagram.com, explained', () => {
