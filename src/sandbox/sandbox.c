@@ -185,8 +185,8 @@ pick_host(const char *token, struct MHD_Connection *c)
 }
 
 /* Meta prints expiry dates in Pacific time; a fixed PDT offset will do. */
-static void
-meta_date(int64_t t, char out[64])
+void
+sbx_meta_date(int64_t t, char out[64])
 {
   time_t tt = (time_t)(t - 7 * 3600);
   struct tm tm;
@@ -207,6 +207,7 @@ check_auth(struct sbx_req *r, const char *token)
   struct sandbox *sb = r->sb;
   const char *proof;
   char want[65];
+  int64_t gone;
 
   if (token == NULL) {
     sbx_error(r, 400, SBX_ET_HOST, 2500, 0, "An active access token must "
@@ -218,10 +219,14 @@ check_auth(struct sbx_req *r, const char *token)
               "Invalid OAuth access token - Cannot parse access token");
     return -1;
   }
-  if (sb->tokens[r->tok].expired_at != 0) {
+  gone = sb->tokens[r->tok].expired_at;
+  if (r->dyn)
+    gone = r->dyn_expires_at != 0 && world_now(&sb->world) >=
+           r->dyn_expires_at ? r->dyn_expires_at : 0;
+  if (gone != 0) {
     char then[64], now[64];
-    meta_date(sb->tokens[r->tok].expired_at, then);
-    meta_date(world_now(&sb->world), now);
+    sbx_meta_date(gone, then);
+    sbx_meta_date(world_now(&sb->world), now);
     sbx_error(r, 400, SBX_ET_OAUTH, 190, 463, "Error validating access "
               "token: Session has expired on %s. The current time is %s.",
               then, now);
@@ -331,7 +336,7 @@ static json_t *
 redact(const json_t *in)
 {
   static const char *const secret[] = { "access_token", "appsecret_proof",
-    "client_secret", "fb_exchange_token", "input_token", NULL };
+    "client_secret", "fb_exchange_token", "input_token", "code", NULL };
   json_t *o;
   const char *k;
   json_t *v;
@@ -441,6 +446,8 @@ build_response(struct sbx_req *r, int admin, int64_t t0)
       usage_headers(r, resp);
     if (r->www_auth != NULL)
       MHD_add_response_header(resp, "WWW-Authenticate", r->www_auth);
+    if (r->location != NULL)
+      MHD_add_response_header(resp, "Location", r->location);
   }
   snprintf(num, sizeof(num), "%lld", (long long)(now_us() - t0));
   MHD_add_response_header(resp, "X-Sandbox-Time-Us", num);
@@ -603,6 +610,8 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
     for (int i = 0; i < 2; i++)
       if (strcmp(token, sb->tokens[i].value) == 0)
         r.tok = (enum sbx_token_kind)i;
+  if (token != NULL && r.tok == SBX_TOK_NONE)
+    sbx_oauth_resolve(&r, token);
   if (r.tok != SBX_TOK_NONE)
     sbx_token_count(&sb->tokens[r.tok], world_now(&sb->world));
   {
@@ -622,6 +631,9 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
     else if (sbx_route_app_subscriptions(&r, token)) {
       if (f != NULL)
         f->count++; /* app-token routes are not throttled */
+    } else if (sbx_route_oauth(&r, token)) {
+      if (f != NULL)
+        f->count++; /* nor are the login dialogs and code exchanges */
     } else if (check_auth(&r, token) == 0) {
       if (f != NULL && f->kind == SBX_FAULT_BODY) {
         sbx_route(&r); /* it happens; only the answer is lost or bad */
@@ -659,6 +671,7 @@ done:
   free(r.path);
   free(r.host_hdr);
   free(r.www_auth);
+  free(r.location);
   return ret;
 }
 
@@ -823,6 +836,7 @@ sandbox_stop(struct sandbox *s)
   if (s->daemon != NULL)
     MHD_stop_daemon(s->daemon);
   hooks_free(&s->hooks);
+  sbx_oauth_free(s->oauth);
   world_free(&s->world);
   for (size_t i = 0; i < SBX_LOG_MAX; i++)
     json_decref(s->log[i]);

@@ -97,6 +97,7 @@ struct sandbox {
   size_t log_count;
   int stopping;
   struct sbx_hooks hooks;  /* outgoing webhooks (hooks.h) */
+  struct sbx_oauth *oauth; /* codes and issued tokens (routes_oauth.c) */
 };
 
 /* Types an error can take; some depend on the host being emulated. */
@@ -127,7 +128,23 @@ struct sbx_req {
   int throttled;          /* usage headers report the limit reached */
   int regain_minutes;
   enum sbx_mangle mangle; /* a body fault to apply to the answer */
+  int dyn;                /* the token was issued by routes_oauth.c */
+  int64_t dyn_expires_at; /* its expiry (sandbox time), 0 for never */
+  char *location;         /* Location header of a redirect, or NULL */
 };
+
+/* routes_oauth.c: the login dialogs, the code exchanges and the tokens
+ * they issue (a table apart from the fixed tokens).  sbx_oauth_resolve
+ * looks up a token the fixed table does not know: when issued here it
+ * sets r->tok, r->dyn and r->dyn_expires_at.  sbx_route_oauth answers
+ * the requests that come without a usable token (dialogs, code
+ * exchanges) and the token endpoints for issued tokens; 1 when it did. */
+struct sbx_oauth;
+void sbx_oauth_resolve(struct sbx_req *r, const char *token);
+int sbx_route_oauth(struct sbx_req *r, const char *token);
+void sbx_oauth_free(struct sbx_oauth *o);
+/* Meta's rendering of an instant in expiry messages (sandbox.c). */
+void sbx_meta_date(int64_t t, char out[64]);
 
 /* errors.c */
 void sbx_fbtrace(char out[32]);
