@@ -89,7 +89,7 @@ void
 graph__scrub_all(const struct graph *g, struct graph_response *resp,
                  struct err *e)
 {
-  const char *secrets[2] = { g->token, g->app_secret };
+  const char *secrets[2] = { graph__tok(g)->token, g->app_secret };
 
   for (int i = 0; i < 2; i++) {
     if (resp != NULL) {
@@ -255,9 +255,9 @@ add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
     bad |= add_param(q, "client_secret", g->app_secret) != 0;
   }
   if ((credentials & GRAPH_CRED_INPUT_TOKEN) != 0)
-    bad |= add_param(q, "input_token", g->token) != 0;
+    bad |= add_param(q, "input_token", graph__tok(g)->token) != 0;
   if ((credentials & GRAPH_CRED_EXCHANGE_TOKEN) != 0)
-    bad |= add_param(q, "fb_exchange_token", g->token) != 0;
+    bad |= add_param(q, "fb_exchange_token", graph__tok(g)->token) != 0;
   if (bad)
     return err_set(e, ERR_INVALID, "the Graph request is too large");
   return 0;
@@ -270,6 +270,7 @@ graph__build_request(const struct graph *g,
                      struct buf *url, struct buf *form, struct err *e)
 {
   struct buf q;
+  const struct graph_tok *tok = graph__tok(g);
   int rc = 0, form_post = m == M_POST && req->json_body == NULL;
 
   buf_init(&q, URL_MAX);
@@ -305,10 +306,10 @@ graph__build_request(const struct graph *g,
   rc = add_credentials(g, req->credentials, form_post ? form : &q, e);
   if (rc != 0)
     goto out;
-  if ((m != M_POST && add_param(&q, "access_token", g->token) != 0) ||
-      (form_post && add_param(form, "access_token", g->token) != 0) ||
-      (g->proof[0] != '\0' &&
-       add_param(&q, "appsecret_proof", g->proof) != 0)) {
+  if ((m != M_POST && add_param(&q, "access_token", tok->token) != 0) ||
+      (form_post && add_param(form, "access_token", tok->token) != 0) ||
+      (tok->proof[0] != '\0' &&
+       add_param(&q, "appsecret_proof", tok->proof) != 0)) {
     rc = err_set(e, ERR_INVALID, "the Graph request is too large");
     goto out;
   }

@@ -579,9 +579,50 @@ const struct toolset account_toolset = {
   .naliases = sizeof(account_aliases) / sizeof(account_aliases[0]),
 };
 
-/* The numeric id, once known (one account per process today). */
+/* The numeric ids, once known, per account (keyed by the struct account
+ * a call acts for: one per configured account, alive as long as the
+ * server).  A full table stops caching; the id is then asked again. */
+#define STORE_IDS_MAX 64
 static pthread_mutex_t store_id_mu = PTHREAD_MUTEX_INITIALIZER;
-static char store_id[32];
+static struct {
+  const struct account *acct;
+  char id[32];
+} store_ids[STORE_IDS_MAX];
+static size_t nstore_ids;
+
+/* The cached id of acct into id ("" when none); mutex held. */
+static void
+store_id_get(const struct account *acct, char *id, size_t len)
+{
+  id[0] = '\0';
+  for (size_t i = 0; i < nstore_ids; i++)
+    if (store_ids[i].acct == acct)
+      snprintf(id, len, "%s", store_ids[i].id);
+}
+
+static void
+store_id_put(const struct account *acct, const char *id)
+{
+  for (size_t i = 0; i < nstore_ids; i++)
+    if (store_ids[i].acct == acct) {
+      snprintf(store_ids[i].id, sizeof(store_ids[i].id), "%s", id);
+      return;
+    }
+  if (nstore_ids < STORE_IDS_MAX) {
+    store_ids[nstore_ids].acct = acct;
+    snprintf(store_ids[nstore_ids].id, sizeof(store_ids[nstore_ids].id),
+             "%s", id);
+    nstore_ids++;
+  }
+}
+
+void
+account_store_id_forget(void)
+{
+  pthread_mutex_lock(&store_id_mu);
+  nstore_ids = 0;
+  pthread_mutex_unlock(&store_id_mu);
+}
 
 static int
 all_digits(const char *s)
@@ -602,7 +643,7 @@ account_store_id(struct call *c, struct result *r, char *out, size_t outlen)
   json_t *body = NULL;
 
   pthread_mutex_lock(&store_id_mu);
-  snprintf(id, sizeof(id), "%s", store_id);
+  store_id_get(c->acct, id, sizeof(id));
   pthread_mutex_unlock(&store_id_mu);
   if (id[0] == '\0' && all_digits(c->acct->user_id) &&
       strlen(c->acct->user_id) < sizeof(id))
@@ -636,7 +677,7 @@ account_store_id(struct call *c, struct result *r, char *out, size_t outlen)
                            "IG_USER_ID to the numeric account id.", id);
   }
   pthread_mutex_lock(&store_id_mu);
-  snprintf(store_id, sizeof(store_id), "%s", id);
+  store_id_put(c->acct, id);
   pthread_mutex_unlock(&store_id_mu);
   if (strlen(id) >= outlen)
     return result_errorf(r, "internal", "account id buffer too small");

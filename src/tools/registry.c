@@ -477,6 +477,22 @@ registry_tool_json_at(size_t i)
   return i < reg_nentries ? reg_entries[i].json : NULL;
 }
 
+void
+registry_set_accounts(size_t n, const char *default_name)
+{
+  for (size_t i = 0; i < reg_nentries; i++) {
+    json_t *props = json_object_get(reg_entries[i].input, "properties");
+    if (n > 1) {
+      json_t *p = json_pack("{s:s, s:s++}", "type", "string", "description",
+                            "Account: name, @username or id (default ",
+                            default_name ? default_name : "the first", ")");
+      json_object_set_new(props, "account", p);
+    } else {
+      json_object_del(props, "account");
+    }
+  }
+}
+
 const json_t *
 registry_list(void)
 {
