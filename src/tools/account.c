@@ -467,10 +467,9 @@ static const struct tool account_tools[] = {
     .flags = TOOL_DEFAULT,
     .title = "Check the access token",
     .description =
-        "Check whether the configured access token works: login type, "
-        "host, validity, expiry when Meta says it, and granted scopes. "
-        "Use it when calls fail with token errors. The token itself is "
-        "never shown.",
+        "Check whether the access token works: login type, host, "
+        "validity, expiry, scopes and refresh state. Use it on token "
+        "errors. The token is never shown.",
     .input_schema = "{\"type\":\"object\",\"properties\":{},"
                     "\"additionalProperties\":false}",
     .output_schema =
@@ -488,12 +487,10 @@ static const struct tool account_tools[] = {
     .name = "ig_rate_limit_status",
     .title = "Show the rate-limit state",
     .description =
-        "Show how close this account is to Meta's rate limits, from the "
-        "usage Meta reported on the last call (X-App-Usage and "
-        "X-Business-Use-Case-Usage), and whether igmcp is pausing calls "
-        "(usage above 85%) or holding them because Meta said to wait "
-        "(until when). Makes no Graph call. Use it before a large batch of "
-        "calls or after a rate_limited error.",
+        "Show how close the account is to Meta's rate limits and whether "
+        "igmcp is pausing calls (above 85%) or holding them until Meta's "
+        "regain time. No Graph call. "
+        "Use it before a large batch or after a rate_limited error.",
     .input_schema = "{\"type\":\"object\",\"properties\":{},"
                     "\"additionalProperties\":false}",
     .output_schema =

@@ -197,3 +197,69 @@ accounts_token_json(struct accounts *a, const struct accounts_entry *e,
   pthread_mutex_unlock(&a->mu);
   return o;
 }
+
+/* ig_list_accounts: the configured accounts, never their tokens. */
+static int
+list_accounts(struct call *c, const json_t *args, struct result *r)
+{
+  json_t *arr = json_array();
+  int64_t now = call_now_ms(c) / 1000;
+
+  (void)args;
+  if (c->accounts == NULL || c->accounts->n == 0) {
+    json_decref(arr);
+    return result_errorf(r, "not_configured",
+                         "No account is configured: set IG_ACCESS_TOKEN, "
+                         "or add accounts with igmcp login.");
+  }
+  for (size_t i = 0; i < c->accounts->n; i++) {
+    const struct accounts_entry *e = c->accounts->v[i];
+    int fb = e->acct.login == GRAPH_LOGIN_FACEBOOK;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", e->name, "login",
+                          fb ? "facebook" : "instagram", "host",
+                          fb ? "graph.facebook.com" : "graph.instagram.com",
+                          "default", i == 0);
+    json_t *tok = accounts_token_json(c->accounts, e, now);
+    if (e->username != NULL)
+      json_object_set_new(o, "username", json_string(e->username));
+    if (strcmp(e->user_id, "me") != 0)
+      json_object_set_new(o, "id", json_string(e->user_id));
+    if (fb && strcmp(e->page_id, "me") != 0)
+      json_object_set_new(o, "page_id", json_string(e->page_id));
+    if (json_object_get(tok, "expires_at") != NULL)
+      json_object_set(o, "token_expires_at",
+                      json_object_get(tok, "expires_at"));
+    json_object_set(o, "refresh_state", json_object_get(tok, "refresh_state"));
+    json_decref(tok);
+    json_array_append_new(arr, o);
+  }
+  return result_ok(r, json_pack("{s:o}", "accounts", arr));
+}
+
+static const struct tool accounts_tools[] = {
+  {
+    .name = "ig_list_accounts",
+    .flags = TOOL_DEFAULT,
+    .title = "List the accounts",
+    .description =
+        "List the accounts this server acts for (name, username, id, "
+        "login, token expiry); the first is the default. Tools take one "
+        "as account.",
+    .input_schema = "{\"type\":\"object\",\"properties\":{},"
+                    "\"additionalProperties\":false}",
+    .output_schema =
+        "{\"type\":\"object\",\"properties\":{\"accounts\":{\"type\":"
+        "\"array\",\"items\":{\"type\":\"object\"}}},"
+        "\"required\":[\"accounts\"]}",
+    .hints = HINTS_READ,
+    .run = list_accounts,
+  },
+};
+
+const struct toolset accounts_toolset = {
+  .name = "account",
+  .description = "Account: profile, linked Pages, business discovery, "
+                 "tokens, app.",
+  .tools = accounts_tools,
+  .ntools = sizeof(accounts_tools) / sizeof(accounts_tools[0]),
+};

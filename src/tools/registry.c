@@ -21,6 +21,7 @@
 #include "tools/registry_int.h"
 
 extern const struct toolset account_toolset;
+extern const struct toolset accounts_toolset;
 extern const struct toolset audit_toolset;
 extern const struct toolset media_toolset;
 extern const struct toolset publishing_toolset;
@@ -37,7 +38,7 @@ extern const struct toolset profile_toolset;
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
   &messaging_toolset, &inbox_toolset,     &inbox_sync_toolset,
-  &inbox_webhooks_toolset, &account_toolset, &audit_toolset, &media_toolset,
+  &inbox_webhooks_toolset, &account_toolset, &accounts_toolset, &audit_toolset, &media_toolset,
   &publishing_toolset, &comments_toolset, &hashtags_toolset,
   &insights_toolset,  &profile_toolset,
 };
