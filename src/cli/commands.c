@@ -602,7 +602,10 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   hc->idle_timeout = o->idle_timeout < 0 ? 0
                      : o->idle_timeout == 0 ? -1 : o->idle_timeout;
   /* The webhook receiver on /webhook. */
-  hc->app_secret = o->cfg.app_secret;
+  /* IG_APP_SECRET, else (credentials file) the app of the first
+   * account's login: the receiver checks one signing secret. */
+  if (hc->app_secret == NULL)
+    hc->app_secret = o->cfg.app_secret;
   hc->verify_token = o->cfg.verify_token;
   hc->store = sc->store;
   h = http_start(hc, &e);
@@ -719,6 +722,12 @@ cli_serve(int argc, char **argv)
     refresher = refresh_start(rt.accounts, check, rt.now_ms, rt.now_arg);
   }
   if (o.http != NULL) {
+    if (o.cfg.app_secret == NULL && rt.from_file) {
+      const struct cred_account *a0 = &rt.creds.accounts[0];
+      hc.app_secret = a0->login == GRAPH_LOGIN_FACEBOOK
+                          ? rt.creds.fb_app.app_secret
+                          : rt.creds.ig_app.app_secret;
+    }
     rc = serve_http(&o, &sc, &hc, rt.sandbox);
   } else {
     srv = mcp_server_new(&sc);

@@ -610,6 +610,7 @@ graph_call(struct graph *g, const struct graph_request *req,
   const char *body = NULL;
   size_t body_len = 0;
   enum method m = M_GET;
+  const struct graph_tok *tok = NULL;
   int rc, transient = 0;
   int64_t t0;
 
@@ -627,7 +628,9 @@ graph_call(struct graph *g, const struct graph_request *req,
   rc = graph__check_request(req, &m, e);
   if (rc != 0)
     goto out;
-  rc = graph__build_request(g, req, m, &url, &form, e);
+  /* One token for the whole request: its query, proof and header. */
+  tok = graph__tok(g);
+  rc = graph__build_request(g, tok, req, m, &url, &form, e);
   if (rc != 0)
     goto out;
 
@@ -642,7 +645,7 @@ graph_call(struct graph *g, const struct graph_request *req,
       }
       body = json;
       body_len = strlen(json);
-      auth = xasprintf("Authorization: Bearer %s", graph__tok(g)->token);
+      auth = xasprintf("Authorization: Bearer %s", tok->token);
       hdrs = curl_slist_append(hdrs, auth);
       hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     } else {

@@ -118,6 +118,7 @@ int graph__check_request(const struct graph_request *req, enum method *m,
                          struct err *e);
 /* Builds the URL (and, for a form POST, the body) of a request. */
 int graph__build_request(const struct graph *g,
+                         const struct graph_tok *tok,
                          const struct graph_request *req, enum method m,
                          struct buf *url, struct buf *form, struct err *e);
 

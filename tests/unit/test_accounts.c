@@ -294,6 +294,7 @@ test_store_id_per_account(void **state)
   c.acct = &one->acct;
   assert_int_equal(account_store_id(&c, &r, id, sizeof(id)), 0);
   assert_string_equal(id, "17841499999999991");
+  json_decref(c.usage);
   result_free(&r);
   accounts_free(a);
 }
