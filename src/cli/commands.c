@@ -455,6 +455,43 @@ runtime_account_file(const struct opts *o, struct runtime *rt,
   return 0;
 }
 
+/* --sandbox with IGMCP_SANDBOX_ACCOUNTS=2: the sandbox's second account
+ * too, with the same login, so that several accounts can be tried.  (Not
+ * by default: with two accounts every inputSchema lists "account", and
+ * the tools/list budget is measured on the one-account sandbox.) */
+static int
+runtime_sandbox_second(const struct opts *o, struct runtime *rt)
+{
+  const char *n = getenv("IGMCP_SANDBOX_ACCOUNTS");
+  int fb = o->cfg.login == GRAPH_LOGIN_FACEBOOK;
+  struct graph_config gc = { 0 };
+  struct graph *g;
+  struct err e = { 0 };
+
+  if (n == NULL || strcmp(n, "1") == 0)
+    return 0;
+  if (strcmp(n, "2") != 0) {
+    fprintf(stderr, "igmcp: IGMCP_SANDBOX_ACCOUNTS must be 1 or 2\n");
+    return 1;
+  }
+  gc.login = o->cfg.login;
+  gc.token = fb ? SANDBOX_FB_TOKEN_2 : SANDBOX_IG_TOKEN_2;
+  gc.app_secret = o->cfg.app_secret;
+  gc.app_id = o->cfg.app_id;
+  gc.base_url = o->cfg.graph_url;
+  gc.api_version = o->cfg.api_version;
+  gc.timeout_ms = o->cfg.graph_timeout_ms;
+  log_add_secret(gc.token);
+  g = graph_new(&gc, &e);
+  if (g == NULL) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  accounts_add(rt->accounts, NULL, SANDBOX_IG_USERNAME_2, o->cfg.login,
+               SANDBOX_IG_USER_ID_2, fb ? SANDBOX_PAGE_ID_2 : NULL, g);
+  return 0;
+}
+
 /* Starts the sandbox when asked, then the Graph client.  need_token: fail
  * without a token.  Prints one line and returns 1 on a config error. */
 static int
@@ -529,6 +566,8 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
     accounts_add(rt->accounts, NULL,
                  rt->sandbox != NULL ? SANDBOX_IG_USERNAME : NULL,
                  o->cfg.login, o->cfg.user_id, o->cfg.page_id, g);
+    if (rt->sandbox != NULL && runtime_sandbox_second(o, rt) != 0)
+      return 1;
   }
   rt->graph = rt->accounts->v[0]->graph;
   registry_set_accounts(rt->accounts->n, rt->accounts->v[0]->name);

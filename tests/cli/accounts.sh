@@ -26,13 +26,16 @@ i=0
 while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 PORT=$(head -n 1 "$T/port")
 IG=$(sed -n 's/^#define SANDBOX_IG_TOKEN "\(.*\)"$/\1/p' "${IGMCP_SOURCE_DIR:?}/src/sandbox/sandbox.h")
+IG2=$(sed -n 's/^#define SANDBOX_IG_TOKEN_2 "\(.*\)"$/\1/p' "$IGMCP_SOURCE_DIR/src/sandbox/sandbox.h")
 FB=$(sed -n 's/^#define SANDBOX_FB_TOKEN "\(.*\)"$/\1/p' "$IGMCP_SOURCE_DIR/src/sandbox/sandbox.h")
 cat >"$T/creds.json" <<JSON
 {"version":1,"accounts":[
  {"name":"studio","login":"instagram","user_id":"17841400000000001",
   "username":"sandbox.studio","token":"$IG"},
  {"name":"page","login":"facebook","user_id":"17841400000000001",
-  "page_id":"100000000000001","token":"$FB"}]}
+  "page_id":"100000000000001","token":"$FB"},
+ {"name":"second","login":"instagram","user_id":"17841400000000002",
+  "username":"sandbox.second","token":"$IG2"}]}
 JSON
 chmod 600 "$T/creds.json"
 
@@ -44,12 +47,16 @@ run "$BIN" call ig_token_status '{"account":"page"}' --db off >"$T/out" 2>"$T/er
 check "account in the arguments" '[ $rc -eq 0 ] && grep -q "\"login\":\"facebook\"" "$T/out"'
 run "$BIN" call ig_token_status --account @sandbox.studio --db off >"$T/out" 2>"$T/err"; rc=$?
 check "--account @username" '[ $rc -eq 0 ] && grep -q "\"login\":\"instagram\"" "$T/out"'
+run "$BIN" call ig_get_account --account second --db off >"$T/out" 2>"$T/err"; rc=$?
+check "--account second is the second account" '[ $rc -eq 0 ] && grep -q "\"username\":\"sandbox.second\"" "$T/out"'
+run "$BIN" call ig_get_account --db off >"$T/out" 2>"$T/err"; rc=$?
+check "the default is the first account" '[ $rc -eq 0 ] && grep -q "\"username\":\"sandbox.studio\"" "$T/out"'
 run "$BIN" call ig_list_accounts --db off >"$T/out" 2>"$T/err"; rc=$?
 check "ig_list_accounts lists both" '[ $rc -eq 0 ] && grep -q "\"name\":\"studio\"" "$T/out" && grep -q "\"name\":\"page\"" "$T/out"'
-check "no token in the output" '! grep -q -e "$IG" -e "$FB" "$T/out" "$T/err"'
+check "no token in the output" '! grep -q -e "$IG" -e "$FB" -e "$IG2" "$T/out" "$T/err"'
 run "$BIN" call ig_get_account --account nobody --db off >"$T/out" 2>"$T/err"; rc=$?
 check "an unknown account fails with 1 and names the accounts" \
-  '[ $rc -eq 1 ] && grep -q "unknown_account" "$T/out" && grep -q "studio, page" "$T/err"'
+  '[ $rc -eq 1 ] && grep -q "unknown_account" "$T/out" && grep -q "studio, page, second" "$T/err"'
 run env IG_ACCESS_TOKEN="$FB" "$BIN" call ig_list_accounts --db off >"$T/out" 2>"$T/err"; rc=$?
 check "IG_ACCESS_TOKEN wins over the file (one account)" \
   '[ $rc -eq 0 ] && ! grep -q "\"name\":\"studio\"" "$T/out" && grep -q "\"login\":\"facebook\"" "$T/out"'

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Many accounts in one server (README "Several accounts"): a credentials
-// file with two accounts, an Instagram Login one and a Facebook Login one,
-// served by `igmcp serve` (no IG_ACCESS_TOKEN) against a sandbox process
-// with the sandbox's two fixed tokens.  Each call picks its account with
+// file with the sandbox's two professional accounts (sandbox.studio and
+// sandbox.second, each with its fixed token) and the first one's Facebook
+// Login Page token as a third, served by `igmcp serve` (no
+// IG_ACCESS_TOKEN) against a sandbox process.  Each call picks its account with
 // "account"; each account has its own Graph client and rate-limit
 // governor; the Instagram Login token is refreshed by the server's thread
 // when it nears expiry and written back to the file (0600).
@@ -15,10 +16,11 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { BIN, SandboxAdmin, assertNoSecrets, assertSanitizersQuiet, callRaw, childEnv,
-         sandboxSecrets, waitFor, withTimeout } from './lib.mjs';
+         sandboxSecrets, startSdkServer, waitFor, withTimeout } from './lib.mjs';
 
 const IG_TOKEN = 'IGAAsandboxTokenForIgmcpInstagramLogin000000000000';
 const FB_TOKEN = 'EAAsandboxTokenForIgmcpFacebookLoginPage0000000000';
+const IG_TOKEN_2 = 'IGAAsandboxTokenForIgmcpInstagramLogin000000000002';
 const DAY = 86400;
 const cleanups = [];
 after(async () => { for (const c of cleanups.reverse()) await c().catch(() => {}); });
@@ -54,6 +56,8 @@ const studio = (over = {}) => ({
   name: 'studio', login: 'instagram', user_id: '17841400000000001', username: 'sandbox.studio',
   token: IG_TOKEN, token_issued_at: now() - 5 * DAY, token_expires_at: now() + 55 * DAY, ...over,
 });
+const second = { name: 'second', login: 'instagram', user_id: '17841400000000002', username: 'sandbox.second',
+                 token: IG_TOKEN_2 };
 const page = { name: 'page', login: 'facebook', user_id: '17841400000000001', page_id: '100000000000001',
                token: FB_TOKEN };
 
@@ -79,9 +83,9 @@ async function serve(file, graphUrl, env = {}) {
 
 const call = (s, name, args = {}) => callRaw(s.client, name, args);
 
-test('two accounts: listed, picked by name, @username or id; an unknown one is a clear error', async () => {
+test('three accounts: listed, picked by name, @username or id; an unknown one is a clear error', async () => {
   const sb = await sandbox();
-  const s = await serve(credsFile([studio(), page]), sb.url);
+  const s = await serve(credsFile([studio(), page, second]), sb.url);
 
   const tools = (await s.client.listTools()).tools;
   const acc = tools.find((t) => t.name === 'ig_get_account').inputSchema.properties.account;
@@ -93,7 +97,8 @@ test('two accounts: listed, picked by name, @username or id; an unknown one is a
   const accounts = list.structuredContent.accounts;
   assert.deepEqual(accounts.map((a) => [a.name, a.login, a.host, a.default]),
                    [['studio', 'instagram', 'graph.instagram.com', true],
-                    ['page', 'facebook', 'graph.facebook.com', false]]);
+                    ['page', 'facebook', 'graph.facebook.com', false],
+                    ['second', 'instagram', 'graph.instagram.com', false]]);
   assert.equal(accounts[0].username, 'sandbox.studio');
   assert.equal(accounts[0].id, '17841400000000001');
   assert.equal(accounts[1].page_id, '100000000000001');
@@ -116,13 +121,45 @@ test('two accounts: listed, picked by name, @username or id; an unknown one is a
   assert.equal(media.isError, undefined, JSON.stringify(media.structuredContent));
   assert.equal(media.structuredContent.media.length, 3);
 
+  /* The same tool on the two Instagram accounts: each one's own data. */
+  const a1 = await call(s, 'ig_get_account');
+  const a2 = await call(s, 'ig_get_account', { account: 'second' });
+  assert.equal(a1.structuredContent.username, 'sandbox.studio');
+  assert.equal(a2.structuredContent.username, 'sandbox.second');
+  assert.equal(a2.structuredContent.id, '17841400000000002');
+  assert.equal((await call(s, 'ig_get_account', { account: '@sandbox.second' })).structuredContent.username,
+               'sandbox.second');
+  const m1 = (await call(s, 'ig_list_media', { limit: 5 })).structuredContent.media.map((m) => m.id);
+  const m2 = (await call(s, 'ig_list_media', { account: 'second', limit: 5 })).structuredContent.media.map((m) => m.id);
+  assert.equal(m1.length, 5);
+  assert.equal(m2.length, 5);
+  assert.equal(m1.filter((id) => m2.includes(id)).length, 0, 'no media in common');
+
   const bad = await call(s, 'ig_get_account', { account: 'nobody' });
   assert.equal(bad.isError, true);
   assert.equal(bad.structuredContent.error.kind, 'unknown_account');
-  assert.match(bad.content[0].text, /"nobody".*studio, page/);
+  assert.match(bad.content[0].text, /"nobody".*studio, page, second/);
 
   assertNoSecrets(s.stderr() + JSON.stringify([list, dflt, fb, media, bad]),
                   Object.values(sandboxSecrets()), 'two-account server');
+});
+
+test('the store keeps accounts apart: each account syncs and lists its own conversations', async () => {
+  const sb = await sandbox();
+  const s = await serve(credsFile([studio(), second]), sb.url);
+  const y1 = await call(s, 'ig_sync_inbox');
+  const y2 = await call(s, 'ig_sync_inbox', { account: 'second' });
+  assert.equal(y1.structuredContent.account_id, '17841400000000001');
+  assert.equal(y2.structuredContent.account_id, '17841400000000002');
+  assert.ok(y1.structuredContent.conversations_updated > 0);
+  assert.ok(y2.structuredContent.conversations_updated > 0);
+  const l1 = (await call(s, 'ig_list_inbox', { limit: 50, response_format: 'detailed' })).structuredContent.conversations;
+  const l2 = (await call(s, 'ig_list_inbox', { account: 'second', limit: 50, response_format: 'detailed' }))
+    .structuredContent.conversations;
+  assert.equal(l1.length, y1.structuredContent.conversations_seen);
+  assert.equal(l2.length, y2.structuredContent.conversations_seen);
+  const ids = (l) => l.map((c) => c.conversation_id ?? c.id);
+  assert.equal(ids(l1).filter((x) => ids(l2).includes(x)).length, 0, 'no conversation in both');
 });
 
 test('the governor keeps accounts apart: a throttle on one does not hold the other', async () => {
@@ -190,4 +227,21 @@ test('refresh: a token that cannot be refreshed is logged and reported by ig_tok
   /* The other account is unaffected. */
   assert.equal((await call(s, 'ig_get_account', { account: 'page' })).isError, undefined);
   assertNoSecrets(s.stderr(), [IG_TOKEN, FB_TOKEN], 'refresh failure');
+});
+
+test('serve --sandbox: one account by default, both sandbox accounts with IGMCP_SANDBOX_ACCOUNTS=2', async () => {
+  const one = await startSdkServer();
+  cleanups.push(() => one.close());
+  const t1 = (await one.client.listTools()).tools.find((t) => t.name === 'ig_get_account');
+  assert.equal(t1.inputSchema.properties.account, undefined, 'one account: not listed');
+  assert.equal((await callRaw(one.client, 'ig_get_account', { account: 'sandbox.studio' })).isError, undefined,
+               'but accepted');
+  const two = await startSdkServer({ env: { IGMCP_SANDBOX_ACCOUNTS: '2' } });
+  cleanups.push(() => two.close());
+  const t2 = (await two.client.listTools()).tools.find((t) => t.name === 'ig_get_account');
+  assert.ok(t2.inputSchema.properties.account);
+  const list = (await callRaw(two.client, 'ig_list_accounts', {})).structuredContent.accounts;
+  assert.deepEqual(list.map((a) => a.name), ['sandbox.studio', 'sandbox.second']);
+  const r = await callRaw(two.client, 'ig_get_account', { account: 'sandbox.second' });
+  assert.equal(r.structuredContent.username, 'sandbox.second');
 });
