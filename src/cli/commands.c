@@ -19,11 +19,14 @@
 #include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/credentials.h"
+#include "cli/refresh.h"
 #include "graph/graph.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/server.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
+#include "tools/accounts.h"
 #include "tools/registry.h"
 #include "transport/http.h"
 #include "transport/stdio.h"
@@ -58,6 +61,7 @@ enum {
   OPT_MAX_SESSIONS,
   OPT_IDLE_TIMEOUT,
   OPT_DB,
+  OPT_ACCOUNT,
 };
 
 #define MAX_ORIGINS 32
@@ -87,6 +91,7 @@ static const struct option common_opts[] = {
   { "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
   { "session-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
   { "db", required_argument, NULL, OPT_DB },
+  { "account", required_argument, NULL, OPT_ACCOUNT },
   { "seed", required_argument, NULL, OPT_SEED },
   { "json", no_argument, NULL, OPT_JSON },
   { "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -111,6 +116,7 @@ struct opts {
   const char *public_url;
   long max_sessions;            /* 0: the default */
   long idle_timeout;            /* seconds; 0: never; -1: the default */
+  const char *account;          /* call --account: the account to act as */
 };
 
 void
@@ -128,8 +134,9 @@ cli_usage(FILE *out)
     "                             127.0.0.1; port 0 picks a free one)\n"
     "  sandbox [--port N]         run the Graph API emulator alone\n"
     "  tools [--json|--markdown]  print the tool catalog\n"
-    "  call TOOL [JSON|-] [--sandbox]\n"
-    "                             run one tool and print its result\n"
+    "  call TOOL [JSON|-] [--sandbox] [--account A]\n"
+    "                             run one tool and print its result (A:\n"
+    "                             an account's name, @username or id)\n"
     "  sync [--sandbox] [--full] [--restart] [--max N] [--folder F]\n"
     "       [--since T] [--db PATH]\n"
     "                             pull DM history into the inbox store\n"
@@ -192,7 +199,9 @@ cli_usage(FILE *out)
     "environment: IG_ACCESS_TOKEN, IG_USER_ID, IG_PAGE_ID, IG_APP_SECRET,\n"
     "  IG_APP_ID, IG_LOGIN, IG_GRAPH_URL, IG_API_VERSION, IGMCP_TOOLSETS,\n"
     "  IGMCP_TOOLS, IGMCP_EXCLUDE_TOOLS, IGMCP_READ_ONLY, IGMCP_LOCKDOWN,\n"
-    "  IGMCP_TRUSTED_USERS, IGMCP_DB, IG_WEBHOOK_VERIFY_TOKEN.  Flags\n"
+    "  IGMCP_TRUSTED_USERS, IGMCP_DB, IG_WEBHOOK_VERIFY_TOKEN, IGMCP_CONFIG\n"
+    "  (the credentials file, read when IG_ACCESS_TOKEN is unset),\n"
+    "  IGMCP_REFRESH_CHECK_MS.  Flags\n"
     "  override the\n"
     "  environment; the token and app secret are read only from the\n"
     "  environment.\n");
@@ -247,6 +256,7 @@ parse_opts(int argc, char **argv, struct opts *o)
     case OPT_LOGIN: config_set(&o->cfg.login_name, optarg); break;
     case OPT_GRAPH_URL: config_set(&o->cfg.graph_url, optarg); break;
     case OPT_DB: config_set(&o->cfg.db_path, optarg); break;
+    case OPT_ACCOUNT: o->account = optarg; break;
     case OPT_API_VERSION: config_set(&o->cfg.api_version, optarg); break;
     case OPT_JSON: o->json = 1; break;
     case OPT_MARKDOWN: o->markdown = 1; break;
@@ -331,8 +341,11 @@ select_tools(const struct opts *o)
 /* Everything a command needs to call tools. */
 struct runtime {
   struct sandbox *sandbox;
-  struct graph *graph;
-  struct account acct;
+  struct graph *graph;          /* the first account's; owned by accounts */
+  struct account acct;          /* used when there is no account */
+  struct accounts *accounts;    /* NULL when no token is configured */
+  struct creds creds;           /* the credentials file, when it is used */
+  int from_file;
   struct store *store;          /* NULL with --db off */
   int64_t (*now_ms)(void *arg); /* the window clock (sandbox or wall) */
   void *now_arg;
@@ -371,12 +384,124 @@ runtime_store(const struct opts *o, struct runtime *rt)
   return 0;
 }
 
+/* Without IG_ACCESS_TOKEN: the accounts of the credentials file
+ * ($IGMCP_CONFIG or the per-user default), when it has any; the first
+ * account's token then stands for the configuration's (config_finish).
+ * Prints one line and returns 1 when the file cannot be used. */
+static int
+runtime_creds(struct opts *o, struct runtime *rt)
+{
+  struct err e = { 0 };
+  char *path = creds_default_path();
+  const struct cred_account *a0;
+
+  if (path == NULL)
+    return 0;
+  if (creds_load(path, &rt->creds, &e) != 0) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    free(path);
+    return 1;
+  }
+  free(path);
+  if (rt->creds.naccounts == 0)
+    return 0;
+  a0 = &rt->creds.accounts[0];
+  if (a0->token == NULL) {
+    fprintf(stderr, "igmcp: credentials: account \"%s\" has no token (run "
+            "igmcp login again)\n", a0->name ? a0->name : "?");
+    return 1;
+  }
+  rt->from_file = 1;
+  config_set(&o->cfg.token, a0->token);
+  config_set(&o->cfg.login_name, creds_login_name(a0->login));
+  log_info("accounts: %zu from %s", rt->creds.naccounts, rt->creds.path);
+  return 0;
+}
+
+/* One account of the credentials file: its Graph client (IG_GRAPH_URL,
+ * IG_API_VERSION and an IG_APP_SECRET / IG_APP_ID from the environment
+ * apply to every account; else the file's app for its login). */
+static int
+runtime_account_file(const struct opts *o, struct runtime *rt,
+                     const struct cred_account *a)
+{
+  const struct cred_app *app = a->login == GRAPH_LOGIN_FACEBOOK
+                                   ? &rt->creds.fb_app : &rt->creds.ig_app;
+  struct graph_config gc = { 0 };
+  struct accounts_entry *en;
+  struct graph *g;
+  struct err e = { 0 };
+
+  if (a->token == NULL) {
+    fprintf(stderr, "igmcp: credentials: account \"%s\" has no token (run "
+            "igmcp login again)\n", a->name ? a->name : "?");
+    return 1;
+  }
+  gc.login = a->login;
+  gc.token = a->token;
+  gc.app_secret = o->cfg.app_secret ? o->cfg.app_secret : app->app_secret;
+  gc.app_id = o->cfg.app_id ? o->cfg.app_id : app->app_id;
+  gc.base_url = o->cfg.graph_url;
+  gc.api_version = o->cfg.api_version;
+  gc.timeout_ms = o->cfg.graph_timeout_ms;
+  g = graph_new(&gc, &e);
+  if (g == NULL) {
+    fprintf(stderr, "igmcp: account \"%s\": %s\n", a->name ? a->name : "?",
+            e.msg);
+    return 1;
+  }
+  en = accounts_add(rt->accounts, a->name, a->username, a->login,
+                    a->user_id, a->page_id, g);
+  en->issued_at = a->token_issued_at;
+  en->expires_at = a->token_expires_at;
+  en->refreshable = a->login == GRAPH_LOGIN_INSTAGRAM;
+  return 0;
+}
+
+/* --sandbox with IGMCP_SANDBOX_ACCOUNTS=2: the sandbox's second account
+ * too, with the same login, so that several accounts can be tried.  (Not
+ * by default: with two accounts every inputSchema lists "account", and
+ * the tools/list budget is measured on the one-account sandbox.) */
+static int
+runtime_sandbox_second(const struct opts *o, struct runtime *rt)
+{
+  const char *n = getenv("IGMCP_SANDBOX_ACCOUNTS");
+  int fb = o->cfg.login == GRAPH_LOGIN_FACEBOOK;
+  struct graph_config gc = { 0 };
+  struct graph *g;
+  struct err e = { 0 };
+
+  if (n == NULL || strcmp(n, "1") == 0)
+    return 0;
+  if (strcmp(n, "2") != 0) {
+    fprintf(stderr, "igmcp: IGMCP_SANDBOX_ACCOUNTS must be 1 or 2\n");
+    return 1;
+  }
+  gc.login = o->cfg.login;
+  gc.token = fb ? SANDBOX_FB_TOKEN_2 : SANDBOX_IG_TOKEN_2;
+  gc.app_secret = o->cfg.app_secret;
+  gc.app_id = o->cfg.app_id;
+  gc.base_url = o->cfg.graph_url;
+  gc.api_version = o->cfg.api_version;
+  gc.timeout_ms = o->cfg.graph_timeout_ms;
+  log_add_secret(gc.token);
+  g = graph_new(&gc, &e);
+  if (g == NULL) {
+    fprintf(stderr, "igmcp: %s\n", e.msg);
+    return 1;
+  }
+  accounts_add(rt->accounts, NULL, SANDBOX_IG_USERNAME_2, o->cfg.login,
+               SANDBOX_IG_USER_ID_2, fb ? SANDBOX_PAGE_ID_2 : NULL, g);
+  return 0;
+}
+
 /* Starts the sandbox when asked, then the Graph client.  need_token: fail
  * without a token.  Prints one line and returns 1 on a config error. */
 static int
 runtime_start(struct opts *o, struct runtime *rt, int need_token)
 {
   struct graph_config gc = { 0 };
+  struct graph *g;
   struct err e = { 0 };
   char url[64];
 
@@ -404,6 +529,8 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
     log_add_secret(o->cfg.token);
     log_add_secret(o->cfg.app_secret);
     log_info("sandbox listening on %s", url);
+  } else if (o->cfg.token == NULL && runtime_creds(o, rt) != 0) {
+    return 1;
   }
   if (config_finish(&o->cfg, need_token, &e) != 0) {
     fprintf(stderr, "igmcp: %s\n", e.msg);
@@ -420,25 +547,41 @@ runtime_start(struct opts *o, struct runtime *rt, int need_token)
     return 1;
   if (o->cfg.token == NULL)
     return 0;
-  gc.login = o->cfg.login;
-  gc.token = o->cfg.token;
-  gc.app_secret = o->cfg.app_secret;
-  gc.app_id = o->cfg.app_id;
-  gc.base_url = o->cfg.graph_url;
-  gc.api_version = o->cfg.api_version;
-  gc.timeout_ms = o->cfg.graph_timeout_ms;
-  rt->graph = graph_new(&gc, &e);
-  if (rt->graph == NULL) {
-    fprintf(stderr, "igmcp: %s\n", e.msg);
-    return 1;
+  rt->accounts = accounts_new();
+  if (rt->from_file) {
+    rt->accounts->creds_path = xstrdup(rt->creds.path);
+    for (size_t i = 0; i < rt->creds.naccounts; i++)
+      if (runtime_account_file(o, rt, &rt->creds.accounts[i]) != 0)
+        return 1;
+  } else {
+    gc.login = o->cfg.login;
+    gc.token = o->cfg.token;
+    gc.app_secret = o->cfg.app_secret;
+    gc.app_id = o->cfg.app_id;
+    gc.base_url = o->cfg.graph_url;
+    gc.api_version = o->cfg.api_version;
+    gc.timeout_ms = o->cfg.graph_timeout_ms;
+    g = graph_new(&gc, &e);
+    if (g == NULL) {
+      fprintf(stderr, "igmcp: %s\n", e.msg);
+      return 1;
+    }
+    accounts_add(rt->accounts, NULL,
+                 rt->sandbox != NULL ? SANDBOX_IG_USERNAME : NULL,
+                 o->cfg.login, o->cfg.user_id, o->cfg.page_id, g);
+    if (rt->sandbox != NULL && runtime_sandbox_second(o, rt) != 0)
+      return 1;
   }
+  rt->graph = rt->accounts->v[0]->graph;
+  registry_set_accounts(rt->accounts->n, rt->accounts->v[0]->name);
   return 0;
 }
 
 static void
 runtime_stop(struct runtime *rt)
 {
-  graph_free(rt->graph);
+  accounts_free(rt->accounts);
+  creds_free(&rt->creds);
   store_close(rt->store);
   if (rt->sandbox != NULL)
     sandbox_stop(rt->sandbox);
@@ -501,7 +644,10 @@ serve_http(const struct opts *o, const struct mcp_server_config *sc,
   hc->idle_timeout = o->idle_timeout < 0 ? 0
                      : o->idle_timeout == 0 ? -1 : o->idle_timeout;
   /* The webhook receiver on /webhook. */
-  hc->app_secret = o->cfg.app_secret;
+  /* IG_APP_SECRET, else (credentials file) the app of the first
+   * account's login: the receiver checks one signing secret. */
+  if (hc->app_secret == NULL)
+    hc->app_secret = o->cfg.app_secret;
   hc->verify_token = o->cfg.verify_token;
   hc->store = sc->store;
   h = http_start(hc, &e);
@@ -540,6 +686,7 @@ cli_serve(int argc, char **argv)
   struct mcp_server_config sc = { 0 };
   struct http_config hc = { 0 };
   struct mcp_server *srv;
+  struct refresher *refresher;
   char instructions[1024];
   char http_addr[64];
   static int out_fd = 1;
@@ -585,7 +732,8 @@ cli_serve(int argc, char **argv)
   }
   sc.workers = o.cfg.workers;
   sc.graph = rt.graph;
-  sc.acct = &rt.acct;
+  sc.acct = rt.accounts != NULL ? &rt.accounts->v[0]->acct : &rt.acct;
+  sc.accounts = rt.accounts;
   sc.store = rt.store;
   sc.now_ms = rt.now_ms;
   sc.now_arg = rt.now_arg;
@@ -607,7 +755,21 @@ cli_serve(int argc, char **argv)
                  "trust is withheld (the withheld field says so)."
                : "");
   sc.instructions = instructions;
+  {
+    const char *ms = getenv("IGMCP_REFRESH_CHECK_MS");
+    long check = 0;
+    if (ms != NULL && parse_long(ms, 10, 86400000L, &check) != 0)
+      log_warnx("IGMCP_REFRESH_CHECK_MS must be a number from 10 to "
+                "86400000; checking every hour");
+    refresher = refresh_start(rt.accounts, check, rt.now_ms, rt.now_arg);
+  }
   if (o.http != NULL) {
+    if (o.cfg.app_secret == NULL && rt.from_file) {
+      const struct cred_account *a0 = &rt.creds.accounts[0];
+      hc.app_secret = a0->login == GRAPH_LOGIN_FACEBOOK
+                          ? rt.creds.fb_app.app_secret
+                          : rt.creds.ig_app.app_secret;
+    }
     rc = serve_http(&o, &sc, &hc, rt.sandbox);
   } else {
     srv = mcp_server_new(&sc);
@@ -615,6 +777,7 @@ cli_serve(int argc, char **argv)
     mcp_server_shutdown(srv, 30000);
     mcp_server_free(srv);
   }
+  refresh_stop(refresher);
   runtime_stop(&rt);
   config_free(&o.cfg);
   return rc;
@@ -783,13 +946,21 @@ call_tool(struct opts *o, const char *name, json_t *args,
     return 2;
   }
   c.graph = rt.graph;
-  c.acct = &rt.acct;
+  c.acct = rt.accounts != NULL ? &rt.accounts->v[0]->acct : &rt.acct;
+  c.accounts = rt.accounts;
+  if (o->account != NULL && json_object_get(args, "account") == NULL) {
+    args = args != NULL ? json_deep_copy(args) : json_object();
+    json_object_set_new(args, "account", json_string(o->account));
+  } else {
+    json_incref(args);
+  }
   c.store = rt.store;
   c.now_ms = rt.now_ms;
   c.now_arg = rt.now_arg;
   c.progress = progress;
   c.cancel = cancel;
   res = registry_call(t, args, preset, &c);
+  json_decref(args);
   json_decref(c.usage);
   rc = json_is_true(json_object_get(res, "isError")) ? 1 : 0;
   if (rc != 0) {

@@ -92,6 +92,53 @@ share_unlock(CURL *h, curl_lock_data data, void *arg)
     pthread_mutex_unlock(&g->share_mu[data]);
 }
 
+/* A token entry for g (its app secret already set), or NULL when the
+ * proof cannot be computed. */
+static struct graph_tok *
+tok_new(const struct graph *g, const char *token)
+{
+  struct graph_tok *t = xcalloc(1, sizeof(*t));
+
+  t->token = xstrdup(token);
+  log_add_secret(t->token);
+  if (g->app_secret != NULL &&
+      crypto_hmac_sha256_hex(g->app_secret, strlen(g->app_secret),
+                             t->token, strlen(t->token), t->proof) != 0) {
+    graph__free_secret(t->token);
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+
+const struct graph_tok *
+graph__tok(const struct graph *g)
+{
+  const struct graph_tok *t;
+
+  pthread_mutex_lock((pthread_mutex_t *)&g->tok_mu);
+  t = g->tok;
+  pthread_mutex_unlock((pthread_mutex_t *)&g->tok_mu);
+  return t;
+}
+
+int
+graph_set_token(struct graph *g, const char *token, struct err *e)
+{
+  struct graph_tok *t;
+
+  if (token == NULL || token[0] == '\0' || !graph__credential_valid(token))
+    return err_set(e, ERR_CONFIG, "the new access token is empty or holds "
+                   "characters that cannot be sent to Meta");
+  if ((t = tok_new(g, token)) == NULL)
+    return err_set(e, ERR_INTERNAL, "could not compute appsecret_proof");
+  pthread_mutex_lock(&g->tok_mu);
+  t->older = g->tok;
+  g->tok = t;
+  pthread_mutex_unlock(&g->tok_mu);
+  return 0;
+}
+
 struct graph *
 graph_new(const struct graph_config *cfg, struct err *e)
 {
@@ -151,16 +198,14 @@ graph_new(const struct graph_config *cfg, struct err *e)
                       ? "https://graph.instagram.com"
                       : "https://graph.facebook.com");
   }
-  g->token = xstrdup(cfg->token);
-  log_add_secret(g->token);
+  pthread_mutex_init(&g->tok_mu, NULL);
   if (cfg->app_secret != NULL && cfg->app_secret[0] != '\0') {
     g->app_secret = xstrdup(cfg->app_secret);
     log_add_secret(g->app_secret);
-    if (crypto_hmac_sha256_hex(g->app_secret, strlen(g->app_secret),
-                               g->token, strlen(g->token), g->proof) != 0) {
-      err_set(e, ERR_INTERNAL, "could not compute appsecret_proof");
-      goto fail;
-    }
+  }
+  if ((g->tok = tok_new(g, cfg->token)) == NULL) {
+    err_set(e, ERR_INTERNAL, "could not compute appsecret_proof");
+    goto fail;
   }
   if (cfg->app_id != NULL && cfg->app_id[0] != '\0')
     g->app_id = xstrdup(cfg->app_id);
@@ -231,9 +276,15 @@ graph_free(struct graph *g)
     pthread_mutex_destroy(&g->share_mu[i]);
   pthread_mutex_destroy(&g->pool_mu);
   graph__gov_destroy(&g->gov);
-  graph__free_secret(g->token);
+  while (g->tok != NULL) {
+    struct graph_tok *t = g->tok;
+    g->tok = t->older;
+    graph__free_secret(t->token);
+    explicit_bzero(t->proof, sizeof(t->proof));
+    free(t);
+  }
+  pthread_mutex_destroy(&g->tok_mu);
   graph__free_secret(g->app_secret);
-  explicit_bzero(g->proof, sizeof(g->proof));
   free(g->base);
   free(g->version);
   free(g->app_id);
@@ -559,6 +610,7 @@ graph_call(struct graph *g, const struct graph_request *req,
   const char *body = NULL;
   size_t body_len = 0;
   enum method m = M_GET;
+  const struct graph_tok *tok = NULL;
   int rc, transient = 0;
   int64_t t0;
 
@@ -576,7 +628,9 @@ graph_call(struct graph *g, const struct graph_request *req,
   rc = graph__check_request(req, &m, e);
   if (rc != 0)
     goto out;
-  rc = graph__build_request(g, req, m, &url, &form, e);
+  /* One token for the whole request: its query, proof and header. */
+  tok = graph__tok(g);
+  rc = graph__build_request(g, tok, req, m, &url, &form, e);
   if (rc != 0)
     goto out;
 
@@ -591,7 +645,7 @@ graph_call(struct graph *g, const struct graph_request *req,
       }
       body = json;
       body_len = strlen(json);
-      auth = xasprintf("Authorization: Bearer %s", g->token);
+      auth = xasprintf("Authorization: Bearer %s", tok->token);
       hdrs = curl_slist_append(hdrs, auth);
       hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     } else {

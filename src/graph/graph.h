@@ -139,6 +139,11 @@ struct graph;
 struct graph *graph_new(const struct graph_config *cfg, struct err *e);
 void graph_free(struct graph *g);
 enum graph_login graph_login(const struct graph *g);
+/* Replaces the access token (after a refresh), thread-safe: calls that
+ * started keep the token they read (old tokens stay allocated until
+ * graph_free), later ones use the new one.  Returns 0, or a negative code
+ * when the token is empty or not sendable. */
+int graph_set_token(struct graph *g, const char *token, struct err *e);
 /* The configured app id, or NULL. */
 const char *graph_app_id(const struct graph *g);
 /* 1 when an app secret is configured. */

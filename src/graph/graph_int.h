@@ -66,12 +66,21 @@ long graph__gov_admit(struct graph *g, struct graph_response *resp);
 void graph__gov_note(struct graph *g, const struct graph_response *resp,
                      int rc);
 
+/* A token and its appsecret_proof.  graph_set_token puts a new one in
+ * front; the older ones stay allocated until graph_free, so a call that
+ * read one keeps a valid string however long it runs. */
+struct graph_tok {
+  char *token;
+  char proof[65];     /* appsecret_proof, "" without an app secret */
+  struct graph_tok *older;
+};
+
 struct graph {
   enum graph_login login;
-  char *token;
+  struct graph_tok *tok; /* the current token; read with graph__tok */
+  pthread_mutex_t tok_mu;
   char *app_secret;   /* NULL when not configured */
   char *app_id;       /* NULL when not configured */
-  char proof[65];     /* appsecret_proof, "" without an app secret */
   char *base;         /* scheme://host[:port], no trailing slash */
   char *version;
   int allow_http;     /* base is http:// on a loopback host */
@@ -88,6 +97,9 @@ struct graph {
 };
 
 enum method { M_GET, M_POST, M_DELETE };
+
+/* The current token (client.c); valid until graph_free. */
+const struct graph_tok *graph__tok(const struct graph *g);
 
 /* request.c */
 /* Overwrites and frees a string, or a buffer, that may hold a secret. */
@@ -106,6 +118,7 @@ int graph__check_request(const struct graph_request *req, enum method *m,
                          struct err *e);
 /* Builds the URL (and, for a form POST, the body) of a request. */
 int graph__build_request(const struct graph *g,
+                         const struct graph_tok *tok,
                          const struct graph_request *req, enum method m,
                          struct buf *url, struct buf *form, struct err *e);
 

@@ -85,23 +85,28 @@ scrub(char *s, const char *secret)
 }
 
 /* Scrubs the token and app secret from every text field we hand out. */
+static void
+scrub_one(const char *secret, struct graph_response *resp, struct err *e)
+{
+  if (resp != NULL) {
+    scrub(resp->error.message, secret);
+    scrub(resp->error.user_title, secret);
+    scrub(resp->error.user_msg, secret);
+    scrub(resp->error.type, secret);
+    scrub(resp->error.fbtrace_id, secret);
+  }
+  if (e != NULL)
+    scrub(e->msg, secret);
+}
+
 void
 graph__scrub_all(const struct graph *g, struct graph_response *resp,
                  struct err *e)
 {
-  const char *secrets[2] = { g->token, g->app_secret };
-
-  for (int i = 0; i < 2; i++) {
-    if (resp != NULL) {
-      scrub(resp->error.message, secrets[i]);
-      scrub(resp->error.user_title, secrets[i]);
-      scrub(resp->error.user_msg, secrets[i]);
-      scrub(resp->error.type, secrets[i]);
-      scrub(resp->error.fbtrace_id, secrets[i]);
-    }
-    if (e != NULL)
-      scrub(e->msg, secrets[i]);
-  }
+  /* Every token the client held: a call may have used an older one. */
+  for (const struct graph_tok *t = graph__tok(g); t != NULL; t = t->older)
+    scrub_one(t->token, resp, e);
+  scrub_one(g->app_secret, resp, e);
 }
 
 /* Checks cfg->base_url with libcurl's own URL parser (so we judge the host
@@ -237,8 +242,8 @@ add_path(struct buf *b, const char *path, struct err *e)
 
 /* Adds the parameters that credentials asks for (enum graph_cred). */
 static int
-add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
-                struct err *e)
+add_credentials(const struct graph *g, const struct graph_tok *tok,
+                unsigned credentials, struct buf *q, struct err *e)
 {
   int bad = 0;
 
@@ -255,9 +260,9 @@ add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
     bad |= add_param(q, "client_secret", g->app_secret) != 0;
   }
   if ((credentials & GRAPH_CRED_INPUT_TOKEN) != 0)
-    bad |= add_param(q, "input_token", g->token) != 0;
+    bad |= add_param(q, "input_token", tok->token) != 0;
   if ((credentials & GRAPH_CRED_EXCHANGE_TOKEN) != 0)
-    bad |= add_param(q, "fb_exchange_token", g->token) != 0;
+    bad |= add_param(q, "fb_exchange_token", tok->token) != 0;
   if (bad)
     return err_set(e, ERR_INVALID, "the Graph request is too large");
   return 0;
@@ -265,7 +270,7 @@ add_credentials(const struct graph *g, unsigned credentials, struct buf *q,
 
 /* Builds the URL (and, for a form POST, the body) of a request. */
 int
-graph__build_request(const struct graph *g,
+graph__build_request(const struct graph *g, const struct graph_tok *tok,
                      const struct graph_request *req, enum method m,
                      struct buf *url, struct buf *form, struct err *e)
 {
@@ -302,13 +307,13 @@ graph__build_request(const struct graph *g,
       goto out;
     }
   }
-  rc = add_credentials(g, req->credentials, form_post ? form : &q, e);
+  rc = add_credentials(g, tok, req->credentials, form_post ? form : &q, e);
   if (rc != 0)
     goto out;
-  if ((m != M_POST && add_param(&q, "access_token", g->token) != 0) ||
-      (form_post && add_param(form, "access_token", g->token) != 0) ||
-      (g->proof[0] != '\0' &&
-       add_param(&q, "appsecret_proof", g->proof) != 0)) {
+  if ((m != M_POST && add_param(&q, "access_token", tok->token) != 0) ||
+      (form_post && add_param(form, "access_token", tok->token) != 0) ||
+      (tok->proof[0] != '\0' &&
+       add_param(&q, "appsecret_proof", tok->proof) != 0)) {
     rc = err_set(e, ERR_INVALID, "the Graph request is too large");
     goto out;
   }

@@ -302,6 +302,7 @@ call_init(struct mcp_server *s, struct call *c)
   memset(c, 0, sizeof(*c));
   c->graph = s->cfg.graph;
   c->acct = s->cfg.acct;
+  c->accounts = s->cfg.accounts;
   c->store = s->cfg.store;
   c->now_ms = s->cfg.now_ms;
   c->now_arg = s->cfg.now_arg;

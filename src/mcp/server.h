@@ -65,6 +65,9 @@ struct mcp_server_config {
   struct pool *pool;
   struct graph *graph;        /* may be NULL (tools then say what to set) */
   const struct account *acct;
+  /* Several accounts (tools/accounts.h): a call's "account" argument
+   * picks one; NULL: graph and acct alone. */
+  struct accounts *accounts;
   struct store *store;        /* the inbox store; may be NULL */
   int64_t (*now_ms)(void *arg); /* the window clock; NULL: wall clock */
   void *now_arg;

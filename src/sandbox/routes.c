@@ -101,16 +101,19 @@ out:
 static void
 get_page(struct sbx_req *r)
 {
-  static const struct sbx_const_field page[] = {
+  char link[80];
+  const struct sbx_const_field page[] = {
     { "id", SANDBOX_PAGE_ID, 0 },
     { "name", SBX_PAGE_NAME, 0 },
     { "instagram_business_account", SANDBOX_IG_USER_ID, 1 },
     { "category", "Arts & crafts store", 0 },
-    { "link", "https://www.facebook.com/" SANDBOX_PAGE_ID, 0 },
+    { "link", link, 0 },
     { "username", "sandboxstudio", 0 },
     { NULL, NULL, 0 }
   };
 
+  snprintf(link, sizeof(link), "https://www.facebook.com/%s",
+           SANDBOX_PAGE_ID);
   sbx_const_node(r, "name,id", "Page", page, SANDBOX_PAGE_ID);
 }
 

@@ -33,7 +33,7 @@ static const struct bd_account {
   { "17841400000000102", "clay.collective", "Clay Collective",
     "A ceramics studio network ✨ 12 cities", "https://example.org/clay",
     23800, 410, 620 },
-  { SANDBOX_IG_USER_ID, SANDBOX_IG_USERNAME, "Sandbox Studio",
+  { SBX_IG_USER_ID_1, SBX_IG_USERNAME_1, "Sandbox Studio",
     "Handmade ceramics & weekend workshops ✨",
     "https://example.com/sandbox-studio", 1287, 312, 94 },
 };
@@ -237,7 +237,7 @@ get_accounts(struct sbx_req *r)
     "id", "name", "access_token", "category", "tasks",
     "instagram_business_account", NULL
   };
-  static const char *const keys[] = { SANDBOX_PAGE_ID, SBX_PAGE2_ID };
+  const char *const keys[] = { SANDBOX_PAGE_ID, SBX_PAGE2_ID };
   struct sbx_fields *f = NULL;
   struct sbx_window win;
   json_t *data, *extra;

@@ -473,7 +473,7 @@ fb_accounts(struct sbx_req *r, struct dyn_token *user)
     "id", "name", "access_token", "category", "tasks",
     "instagram_business_account", NULL
   };
-  static const char *const ids[] = { SANDBOX_PAGE_ID, SBX_PAGE2_ID };
+  static const char *const ids[] = { SBX_PAGE_ID_1, SBX_PAGE2_ID };
   static const char *const names[] = { SBX_PAGE_NAME, SBX_PAGE2_NAME };
   struct sbx_fields *f = NULL;
   json_t *data;

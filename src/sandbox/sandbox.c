@@ -33,6 +33,16 @@
 #include "../base/xalloc.h"
 #include "sbx.h"
 
+const struct sbx_ident sbx_ident_first = {
+  SANDBOX_IG_TOKEN, SANDBOX_FB_TOKEN, SBX_IG_USER_ID_1, SBX_IG_USERNAME_1,
+  "100000000000001", "26000000000000001",
+};
+const struct sbx_ident sbx_ident_second = {
+  SANDBOX_IG_TOKEN_2, SANDBOX_FB_TOKEN_2, SANDBOX_IG_USER_ID_2,
+  SANDBOX_IG_USERNAME_2, SANDBOX_PAGE_ID_2, SANDBOX_IG_SCOPED_ID_2,
+};
+_Thread_local const struct sbx_ident *sbx_id = &sbx_ident_first;
+
 struct conn {
   struct buf body;
   int too_big;
@@ -597,6 +607,15 @@ answer(struct sandbox *sb, struct MHD_Connection *c, struct conn *cx,
   if (!cx->too_big)
     bad_body = parse_body(&r, ctype, buf_cstr(&cx->body), cx->body.len);
   token = find_token(&r, c, &via);
+  /* The second account's tokens: its own state answers, as it. */
+  sbx_id = &sbx_ident_first;
+  if (!admin && token != NULL && sb->second != NULL &&
+      (strcmp(token, sb->second->tokens[SBX_TOK_IG].value) == 0 ||
+       strcmp(token, sb->second->tokens[SBX_TOK_FB].value) == 0)) {
+    sb = sb->second;
+    r.sb = sb;
+    sbx_id = sb->ident;
+  }
   r.host = pick_host(token, c);
   r.buc_type = r.host == SBX_HOST_IG ? "instagram" : "pages";
 
@@ -734,6 +753,14 @@ sbx_log_push(struct sandbox *sb, json_t *entry)
 void
 sbx_reset(struct sandbox *sb)
 {
+  const struct sbx_ident *was = sbx_id;
+
+  if (sb->second != NULL) {
+    pthread_mutex_lock(&sb->second->mu);
+    sbx_reset(sb->second);
+    pthread_mutex_unlock(&sb->second->mu);
+  }
+  sbx_id = sb->ident;
   sb->world.offset = 0;
   world_build(&sb->world, sb->seed, world_now(&sb->world));
   sb->nfaults = 0;
@@ -745,6 +772,39 @@ sbx_reset(struct sandbox *sb)
     memset(sb->tokens[i].minute, 0, sizeof(sb->tokens[i].minute));
     memset(sb->tokens[i].per_minute, 0, sizeof(sb->tokens[i].per_minute));
   }
+  sbx_id = was;
+}
+
+/* The state of one account: its world, tokens and hooks (no daemon). */
+static struct sandbox *
+state_new(const struct sandbox_opts *o, const struct sbx_ident *id,
+          uint64_t seed)
+{
+  struct sandbox *sb = xcalloc(1, sizeof(*sb));
+
+  pthread_mutex_init(&sb->mu, NULL);
+  sb->ident = id;
+  sb->app_secret = xstrdup(o != NULL && o->app_secret != NULL
+                           ? o->app_secret : SANDBOX_APP_SECRET);
+  sb->seed = seed;
+  sb->tokens[SBX_TOK_IG].value = id->ig_token;
+  sb->tokens[SBX_TOK_FB].value = id->fb_token;
+  hooks_init(&sb->hooks);
+  sb->hooks.secret = xstrdup(sb->app_secret);
+  return sb;
+}
+
+static void
+state_free(struct sandbox *s)
+{
+  hooks_free(&s->hooks);
+  sbx_oauth_free(s->oauth);
+  world_free(&s->world);
+  for (size_t i = 0; i < SBX_LOG_MAX; i++)
+    json_decref(s->log[i]);
+  free(s->app_secret);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
 }
 
 /* Builds the world and starts the daemon on bind_addr:port. */
@@ -776,18 +836,13 @@ sandbox_start(const struct sandbox_opts *o, struct err *e)
     err_set(e, ERR_CONFIG, "sandbox: bad bind address '%s'", addr);
     return NULL;
   }
-  sb = xcalloc(1, sizeof(*sb));
   /* The webhook thread and the subscription handshake use libcurl;
    * balanced by sandbox_stop (the init is reference-counted). */
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  pthread_mutex_init(&sb->mu, NULL);
-  sb->app_secret = xstrdup(o != NULL && o->app_secret != NULL
-                           ? o->app_secret : SANDBOX_APP_SECRET);
-  sb->seed = o != NULL ? o->seed : 0;
-  sb->tokens[SBX_TOK_IG].value = SANDBOX_IG_TOKEN;
-  sb->tokens[SBX_TOK_FB].value = SANDBOX_FB_TOKEN;
-  hooks_init(&sb->hooks);
-  sb->hooks.secret = xstrdup(sb->app_secret);
+  sb = state_new(o, &sbx_ident_first, o != NULL ? o->seed : 0);
+  /* The second account's world is seeded apart from the first's. */
+  sb->second = state_new(o, &sbx_ident_second,
+                         (o != NULL ? o->seed : 0) + 7919);
   sbx_reset(sb);
   sb->daemon = MHD_start_daemon(
     flags, o != NULL ? o->port : 0, NULL, NULL, on_request, sb,
@@ -804,6 +859,7 @@ sandbox_start(const struct sandbox_opts *o, struct err *e)
   }
   info = MHD_get_daemon_info(sb->daemon, MHD_DAEMON_INFO_BIND_PORT);
   sb->port = info != NULL ? info->port : (o != NULL ? o->port : 0);
+  sb->second->port = sb->port;
   log_debug("sandbox: listening on %s port %u", addr, (unsigned)sb->port);
   return sb;
 }
@@ -833,15 +889,12 @@ sandbox_stop(struct sandbox *s)
   if (s == NULL)
     return;
   __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+  if (s->second != NULL)
+    __atomic_store_n(&s->second->stopping, 1, __ATOMIC_RELEASE);
   if (s->daemon != NULL)
     MHD_stop_daemon(s->daemon);
-  hooks_free(&s->hooks);
-  sbx_oauth_free(s->oauth);
-  world_free(&s->world);
-  for (size_t i = 0; i < SBX_LOG_MAX; i++)
-    json_decref(s->log[i]);
-  free(s->app_secret);
-  pthread_mutex_destroy(&s->mu);
-  free(s);
+  if (s->second != NULL)
+    state_free(s->second);
+  state_free(s);
   curl_global_cleanup();
 }

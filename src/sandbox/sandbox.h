@@ -51,4 +51,14 @@ int sandbox_webhooks_set(struct sandbox *s, const char *url,
  * app-scoped id, while "user_id" is SANDBOX_IG_USER_ID. */
 #define SANDBOX_IG_SCOPED_ID "26000000000000001"
 
+/* A second professional account, with its own Page, tokens, world (seeded
+ * apart) and usage counters, so that several accounts can be tried: the
+ * sandbox answers a request made with these tokens as this account. */
+#define SANDBOX_IG_TOKEN_2 "IGAAsandboxTokenForIgmcpInstagramLogin000000000002"
+#define SANDBOX_FB_TOKEN_2 "EAAsandboxTokenForIgmcpFacebookLoginPage0000000002"
+#define SANDBOX_IG_USER_ID_2 "17841400000000002"
+#define SANDBOX_IG_USERNAME_2 "sandbox.second"
+#define SANDBOX_PAGE_ID_2 "100000000000003"
+#define SANDBOX_IG_SCOPED_ID_2 "26000000000000002"
+
 #endif

@@ -21,6 +21,32 @@
 #include "sandbox.h"
 #include "world.h"
 
+/* Who the sandbox is answering as: the first account, or the second
+ * (sandbox.h).  A request made with the second account's tokens is served
+ * by the second account's state (struct sandbox.second) with sbx_id
+ * pointing at its identity for the thread; everywhere else (start-up, the
+ * webhook thread) it is the first.  The SANDBOX_* names below read it. */
+struct sbx_ident {
+  const char *ig_token, *fb_token;
+  const char *ig_user_id, *ig_username, *page_id, *scoped_id;
+};
+extern const struct sbx_ident sbx_ident_first, sbx_ident_second;
+extern _Thread_local const struct sbx_ident *sbx_id;
+
+/* The first account's id and username as constants, for static tables. */
+#define SBX_IG_USER_ID_1 "17841400000000001"
+#define SBX_IG_USERNAME_1 "sandbox.studio"
+#define SBX_PAGE_ID_1 "100000000000001"
+
+#undef SANDBOX_IG_USER_ID
+#undef SANDBOX_IG_USERNAME
+#undef SANDBOX_PAGE_ID
+#undef SANDBOX_IG_SCOPED_ID
+#define SANDBOX_IG_USER_ID (sbx_id->ig_user_id)
+#define SANDBOX_IG_USERNAME (sbx_id->ig_username)
+#define SANDBOX_PAGE_ID (sbx_id->page_id)
+#define SANDBOX_IG_SCOPED_ID (sbx_id->scoped_id)
+
 #define SBX_BODY_MAX (1024 * 1024)
 #define SBX_LOG_MAX 256
 #define SBX_MAX_FAULTS 32
@@ -98,6 +124,9 @@ struct sandbox {
   int stopping;
   struct sbx_hooks hooks;  /* outgoing webhooks (hooks.h) */
   struct sbx_oauth *oauth; /* codes and issued tokens (routes_oauth.c) */
+  const struct sbx_ident *ident; /* the account this state answers as */
+  struct sandbox *second;  /* the second account's state (no daemon of
+                            * its own; NULL in that state itself) */
 };
 
 /* Types an error can take; some depend on the host being emulated. */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../base/xalloc.h"
-#include "sandbox.h"
+#include "sbx.h"
 
 #define DAY 86400
 #define HOUR 3600
@@ -258,7 +258,11 @@ world_comment_add(struct world *w, const char *media_id,
     c->user_id = xstrdup(u->id);
   else
     c->user_id = new_id(w, "178");
-  c->mentions_us = strstr(text, "@" SANDBOX_IG_USERNAME) != NULL;
+  {
+    char at[64];
+    snprintf(at, sizeof(at), "@%s", SANDBOX_IG_USERNAME);
+    c->mentions_us = strstr(text, at) != NULL;
+  }
   if (m->nc == m->capc) {
     m->capc = m->capc ? m->capc * 2 : 64;
     m->comments = xrealloc(m->comments, m->capc * sizeof(*m->comments));
@@ -373,6 +377,7 @@ seed_others(struct world *w, int64_t now)
 {
   struct world_media_item *it;
   struct world_comment *c;
+  char text[128];
 
   it = make_item(w, "IMAGE", "FEED", "Picked up my new mugs from "
                  "the studio today", NULL, now - 20 * DAY, WMO_TAGGED,
@@ -382,17 +387,19 @@ seed_others(struct world *w, int64_t now)
                  now - 8 * DAY, WMO_TAGGED, "17841400000000102",
                  "lucas.photo");
   it->like_count = 240;
-  it = make_item(w, "IMAGE", "FEED", "Our new café cups by @"
-                 SANDBOX_IG_USERNAME " ☕", NULL, now - 4 * DAY, WMO_MENTION,
+  snprintf(text, sizeof(text), "Our new café cups by @%s ☕",
+           SANDBOX_IG_USERNAME);
+  it = make_item(w, "IMAGE", "FEED", text, NULL, now - 4 * DAY, WMO_MENTION,
                  "17841400000000103", "kenji.tanaka");
   it->like_count = 131;
   it = make_item(w, "IMAGE", "FEED", "Sunday market haul", NULL,
                  now - 2 * DAY, WMO_MENTION, "17841400000000104",
                  "priya.jewelry");
   it->like_count = 54;
-  c = world_comment_add(w, it->id, NULL, "sofia.bakes",
-                        "The vase is from @" SANDBOX_IG_USERNAME
-                        ", go check them out!", now - 40 * HOUR);
+  snprintf(text, sizeof(text), "The vase is from @%s, go check them out!",
+           SANDBOX_IG_USERNAME);
+  c = world_comment_add(w, it->id, NULL, "sofia.bakes", text,
+                        now - 40 * HOUR);
   c->like_count = 3;
   it = make_item(w, "IMAGE", "FEED", "A collab drop with friends 🤝", NULL,
                  now - 1 * DAY, WMO_COLLAB, "17841400000000105",
@@ -405,6 +412,7 @@ world_media_build(struct world *w, int64_t now)
 {
   struct world_media_item *it;
   struct world_comment *c;
+  char text[128];
   int64_t t;
 
   world_media_free(w);
@@ -441,8 +449,9 @@ world_media_build(struct world *w, int64_t now)
                         "Cheap followers here!!! visit my profile",
                         now - 20 * HOUR);
   c->hidden = 1;
-  c = world_comment_add(w, it->id, NULL, "olga.smirnova",
-                        "@" SANDBOX_IG_USERNAME " is the best studio in town",
+  snprintf(text, sizeof(text), "@%s is the best studio in town",
+           SANDBOX_IG_USERNAME);
+  c = world_comment_add(w, it->id, NULL, "olga.smirnova", text,
                         now - 10 * HOUR);
   c->like_count = 7;
   c = world_comment_add(w, it->id, NULL, "yuki.knits",

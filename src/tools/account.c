@@ -467,10 +467,9 @@ static const struct tool account_tools[] = {
     .flags = TOOL_DEFAULT,
     .title = "Check the access token",
     .description =
-        "Check whether the configured access token works: login type, "
-        "host, validity, expiry when Meta says it, and granted scopes. "
-        "Use it when calls fail with token errors. The token itself is "
-        "never shown.",
+        "Check whether the access token works: login type, host, "
+        "validity, expiry, scopes and refresh state. Use it on token "
+        "errors. The token is never shown.",
     .input_schema = "{\"type\":\"object\",\"properties\":{},"
                     "\"additionalProperties\":false}",
     .output_schema =
@@ -488,12 +487,10 @@ static const struct tool account_tools[] = {
     .name = "ig_rate_limit_status",
     .title = "Show the rate-limit state",
     .description =
-        "Show how close this account is to Meta's rate limits, from the "
-        "usage Meta reported on the last call (X-App-Usage and "
-        "X-Business-Use-Case-Usage), and whether igmcp is pausing calls "
-        "(usage above 85%) or holding them because Meta said to wait "
-        "(until when). Makes no Graph call. Use it before a large batch of "
-        "calls or after a rate_limited error.",
+        "Show how close the account is to Meta's rate limits and whether "
+        "igmcp is pausing calls (above 85%) or holding them until Meta's "
+        "regain time. No Graph call. "
+        "Use it before a large batch or after a rate_limited error.",
     .input_schema = "{\"type\":\"object\",\"properties\":{},"
                     "\"additionalProperties\":false}",
     .output_schema =
@@ -579,9 +576,50 @@ const struct toolset account_toolset = {
   .naliases = sizeof(account_aliases) / sizeof(account_aliases[0]),
 };
 
-/* The numeric id, once known (one account per process today). */
+/* The numeric ids, once known, per account (keyed by the struct account
+ * a call acts for: one per configured account, alive as long as the
+ * server).  A full table stops caching; the id is then asked again. */
+#define STORE_IDS_MAX 64
 static pthread_mutex_t store_id_mu = PTHREAD_MUTEX_INITIALIZER;
-static char store_id[32];
+static struct {
+  const struct account *acct;
+  char id[32];
+} store_ids[STORE_IDS_MAX];
+static size_t nstore_ids;
+
+/* The cached id of acct into id ("" when none); mutex held. */
+static void
+store_id_get(const struct account *acct, char *id, size_t len)
+{
+  id[0] = '\0';
+  for (size_t i = 0; i < nstore_ids; i++)
+    if (store_ids[i].acct == acct)
+      snprintf(id, len, "%s", store_ids[i].id);
+}
+
+static void
+store_id_put(const struct account *acct, const char *id)
+{
+  for (size_t i = 0; i < nstore_ids; i++)
+    if (store_ids[i].acct == acct) {
+      snprintf(store_ids[i].id, sizeof(store_ids[i].id), "%s", id);
+      return;
+    }
+  if (nstore_ids < STORE_IDS_MAX) {
+    store_ids[nstore_ids].acct = acct;
+    snprintf(store_ids[nstore_ids].id, sizeof(store_ids[nstore_ids].id),
+             "%s", id);
+    nstore_ids++;
+  }
+}
+
+void
+account_store_id_forget(void)
+{
+  pthread_mutex_lock(&store_id_mu);
+  nstore_ids = 0;
+  pthread_mutex_unlock(&store_id_mu);
+}
 
 static int
 all_digits(const char *s)
@@ -602,7 +640,7 @@ account_store_id(struct call *c, struct result *r, char *out, size_t outlen)
   json_t *body = NULL;
 
   pthread_mutex_lock(&store_id_mu);
-  snprintf(id, sizeof(id), "%s", store_id);
+  store_id_get(c->acct, id, sizeof(id));
   pthread_mutex_unlock(&store_id_mu);
   if (id[0] == '\0' && all_digits(c->acct->user_id) &&
       strlen(c->acct->user_id) < sizeof(id))
@@ -636,7 +674,7 @@ account_store_id(struct call *c, struct result *r, char *out, size_t outlen)
                            "IG_USER_ID to the numeric account id.", id);
   }
   pthread_mutex_lock(&store_id_mu);
-  snprintf(store_id, sizeof(store_id), "%s", id);
+  store_id_put(c->acct, id);
   pthread_mutex_unlock(&store_id_mu);
   if (strlen(id) >= outlen)
     return result_errorf(r, "internal", "account id buffer too small");

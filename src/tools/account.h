@@ -38,9 +38,12 @@ int account_resolve_own(struct call *c, struct result *r, char *out,
 /* The configured account's numeric Instagram id, the id webhooks name in
  * entry[].id and the inbox store keys everything by: the configured user
  * id when it is numeric; with Instagram Login GET /me?fields=user_id; with
- * Facebook Login account_resolve_own.  Resolved once per process and
- * cached.  Returns 0, or -1 with r filled. */
+ * Facebook Login account_resolve_own.  Resolved once per account (c->acct)
+ * and cached.  Returns 0, or -1 with r filled. */
 int account_store_id(struct call *c, struct result *r, char *out,
                      size_t outlen);
+/* Forgets the cached ids (tests: a struct account's address may be
+ * reused). */
+void account_store_id_forget(void);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "tools/accounts.h"
 #include "tools/tool.h"
 
 int account_token_status(struct call *c, const json_t *args,
@@ -259,8 +260,37 @@ status_facebook(struct call *c, struct result *r)
   return result_ok(r, out);
 }
 
+static int token_status(struct call *c, const json_t *args,
+                        struct result *r);
+
+/* ig_token_status: Meta's view of the token, and with an account from
+ * the credentials file its expiry there and the refresh state. */
 int
 account_token_status(struct call *c, const json_t *args, struct result *r)
+{
+  json_t *acc;
+
+  if (token_status(c, args, r) != 0 || c->accounts == NULL ||
+      c->account == NULL)
+    return r->is_error ? -1 : 0;
+  acc = accounts_token_json(c->accounts, c->account, call_now_ms(c) / 1000);
+  if (json_object_get(r->structured, "expires_at") == NULL &&
+      json_object_get(acc, "expires_at") != NULL) {
+    json_object_set(r->structured, "expires_at",
+                    json_object_get(acc, "expires_at"));
+    json_object_del(r->structured, "note");
+  }
+  json_object_set(r->structured, "refresh_state",
+                  json_object_get(acc, "refresh_state"));
+  if (json_object_get(acc, "last_refresh_error") != NULL)
+    json_object_set(r->structured, "last_refresh_error",
+                    json_object_get(acc, "last_refresh_error"));
+  json_decref(acc);
+  return 0;
+}
+
+static int
+token_status(struct call *c, const json_t *args, struct result *r)
 {
   struct graph_param p[2] = { { "fields", "user_id,username,account_type" },
                               { NULL, NULL } };

@@ -58,11 +58,9 @@ static const struct tool audit_tools[] = {
     .title = "Read the log of write calls",
     .description =
         "List the write calls made through this server, newest first: "
-        "time, tool, target (recipient, media or comment id), outcome (ok, "
-        "error, refused, replayed for a repeat answered from the store, "
+        "time, tool, target, outcome (ok, error, refused, replayed, "
         "dry_run) and the error kind or the id Meta returned. Texts and "
-        "tokens are never logged. Use it to check what was already sent "
-        "before acting again.",
+        "tokens are never logged. Check it before acting again.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"since\":{\"type\":\"string\",\"description\":\"ISO 8601 time; "

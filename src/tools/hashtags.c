@@ -476,11 +476,10 @@ static const struct tool hashtag_tools[] = {
     .title = "Search a hashtag",
     .description =
         "Find a hashtag's ID by name, to read its top or recent media. "
-        "Meta allows 30 unique hashtags per account in a rolling 7 days; "
-        "repeating one already searched is free. Past the budget the "
-        "search is refused locally with the time a slot frees up. The "
-        "result shows the remaining budget. Name: letters, digits, "
-        "underscores, no '#', no emoji. Facebook Login only.",
+        "Meta allows 30 unique hashtags per account per rolling 7 days "
+        "(repeats are free); past that the search is refused locally "
+        "with when a slot frees up. Name: letters, digits, underscores, "
+        "no '#' or emoji. Facebook Login only.",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"hashtag\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":101,"

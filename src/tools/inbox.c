@@ -395,8 +395,7 @@ static const struct tool inbox_tools[] = {
         "Full-text search over stored DMs and comments, best match first: "
         "words, \"exact phrase\", prefix*, AND/OR/NOT; any script, accents "
         "ignored, Chinese/Japanese as substrings. Narrow with kind, user "
-        "(IGSID or @username) and since/until, e.g. what @user wrote about "
-        "a refund last month; read the context with "
+        "(IGSID or @username) and since/until; read the context with "
         "ig_get_history." STORE_NOTE,
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
@@ -420,10 +419,9 @@ static const struct tool inbox_tools[] = {
     .description =
         "Who is waiting for a reply and for how long, longest first: DM "
         "conversations whose last message is the person's (waiting since, "
-        "messaging window) and comments by others on the account's media "
-        "that the account has not answered. Reply with ig_send_message "
-        "while the window is open, comments with ig_post_comment "
-        "(comment_id)." STORE_NOTE,
+        "messaging window) and unanswered comments by others on the "
+        "account's media. Reply with ig_send_message in the window, "
+        "ig_post_comment (comment_id) to comments." STORE_NOTE,
     .input_schema =
         "{\"type\":\"object\",\"properties\":{" INBOX_KIND_PROP ","
         INBOX_LIMIT_PROP(20, 100) "},\"additionalProperties\":false}",

@@ -153,13 +153,11 @@ static const struct tool webhook_tools[] = {
     .title = "Turn on webhooks for the account",
     .description =
         "Subscribe the account to webhook fields so Meta delivers its "
-        "events (new messages, reactions, reads, comments) to the app's "
-        "callback URL, which feeds the local inbox. Replaces the current "
-        "list. Default fields: messages, message_reactions, messaging_seen, "
-        "messaging_postbacks plus comments, live_comments (Instagram "
-        "Login) or feed, mention (Facebook Login, where the field names "
-        "are the Page's). The callback URL itself is set in the App "
-        "Dashboard.",
+        "events to the app's callback URL (set in the App Dashboard), "
+        "feeding the local inbox. Replaces the current list. Default: "
+        "messages, message_reactions, messaging_seen, messaging_postbacks "
+        "plus comments, live_comments (Instagram Login) or feed, mention "
+        "(Facebook Login).",
     .input_schema =
         "{\"type\":\"object\",\"properties\":{"
         "\"fields\":{\"type\":\"array\",\"items\":{\"type\":\"string\","

@@ -21,6 +21,7 @@
 #include "tools/registry_int.h"
 
 extern const struct toolset account_toolset;
+extern const struct toolset accounts_toolset;
 extern const struct toolset audit_toolset;
 extern const struct toolset media_toolset;
 extern const struct toolset publishing_toolset;
@@ -37,7 +38,7 @@ extern const struct toolset profile_toolset;
  * over files is several structs with one name, kept adjacent here. */
 static const struct toolset *toolsets[] = {
   &messaging_toolset, &inbox_toolset,     &inbox_sync_toolset,
-  &inbox_webhooks_toolset, &account_toolset, &audit_toolset, &media_toolset,
+  &inbox_webhooks_toolset, &account_toolset, &accounts_toolset, &audit_toolset, &media_toolset,
   &publishing_toolset, &comments_toolset, &hashtags_toolset,
   &insights_toolset,  &profile_toolset,
 };
@@ -475,6 +476,22 @@ const json_t *
 registry_tool_json_at(size_t i)
 {
   return i < reg_nentries ? reg_entries[i].json : NULL;
+}
+
+void
+registry_set_accounts(size_t n, const char *default_name)
+{
+  for (size_t i = 0; i < reg_nentries; i++) {
+    json_t *props = json_object_get(reg_entries[i].input, "properties");
+    if (n > 1) {
+      json_t *p = json_pack("{s:s, s:s++}", "type", "string", "description",
+                            "Account: name, @username or id (default ",
+                            default_name ? default_name : "the first", ")");
+      json_object_set_new(props, "account", p);
+    } else {
+      json_object_del(props, "account");
+    }
+  }
 }
 
 const json_t *

@@ -48,6 +48,12 @@ struct registry_filter {
 };
 int registry_select(const struct registry_filter *f, struct err *e);
 
+/* Every tool accepts "account" (registry_call takes it out and picks the
+ * account); with n > 1 accounts configured the inputSchemas list it, with
+ * default_name as the default.  With one account it stays unlisted, to
+ * keep tools/list small. */
+void registry_set_accounts(size_t n, const char *default_name);
+
 /* Every tool, enabled or not, in toolset order. */
 size_t registry_count(void);
 const struct tool *registry_at(size_t i);

@@ -25,6 +25,7 @@
 #include "base/xalloc.h"
 #include "mcp/schema.h"
 #include "tools/account.h"
+#include "tools/accounts.h"
 #include "tools/registry.h"
 #include "tools/registry_int.h"
 
@@ -39,13 +40,21 @@ registry_set_result_max(size_t bytes)
 /* Usage at or above this percent is shown even in concise results. */
 #define USAGE_HIGH_PERCENT 75
 
+#define LOCK_OWN_MAX 64
+
+/* An account's own id and username, for lockdown. */
+struct lock_own {
+  const struct account *acct; /* the account (per configured account) */
+  char id[64];
+  char username[64];
+};
+
 static struct {
   int on;
   char **trusted;     /* NULL-terminated */
-  pthread_mutex_t mu; /* guards own_* */
-  int own_known;
-  char own_id[64];
-  char own_username[64];
+  pthread_mutex_t mu; /* guards own */
+  struct lock_own own[LOCK_OWN_MAX];
+  size_t nown;
 } lock = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* Adds one --trusted-users entry, without a leading '@'. */
@@ -77,7 +86,7 @@ registry_set_lockdown(int on, const char *trusted, struct err *e)
     lock.trusted = NULL;
   }
   lock.on = on;
-  lock.own_known = 0;
+  lock.nown = 0;
   if (!on)
     return 0;
   for (const char *p = trusted; p != NULL && *p != '\0'; p++)
@@ -92,8 +101,8 @@ registry_set_lockdown(int on, const char *trusted, struct err *e)
   return 0;
 }
 
-/* The configured account's id and username, read once per process: its
- * own text is never withheld.  0 on success. */
+/* The call's account's id and username, read once per account: its own
+ * text is never withheld.  0 on success. */
 static int
 lockdown_own(struct call *c, struct lockdown *l)
 {
@@ -106,30 +115,35 @@ lockdown_own(struct call *c, struct lockdown *l)
                               { NULL, NULL } };
   char id[64];
   json_t *body = NULL;
+  struct lock_own *own = NULL;
   int rc = 0;
 
   pthread_mutex_lock(&lock.mu);
-  if (!lock.own_known) {
+  for (size_t i = 0; i < lock.nown && own == NULL; i++)
+    if (lock.own[i].acct == c->acct)
+      own = &lock.own[i];
+  if (own == NULL) {
     if (account_resolve_own(c, &r, id, sizeof(id)) != 0 ||
-        tool_graph(c, &r, "GET", id, p, NULL, 1, &body) != 0) {
+        tool_graph(c, &r, "GET", id, p, NULL, 1, &body) != 0 ||
+        lock.nown == LOCK_OWN_MAX) {
       rc = -1;
     } else {
-      const char *own = json_string_value(
+      const char *v = json_string_value(
           json_object_get(body, ig ? "user_id" : "id"));
-      snprintf(lock.own_id, sizeof(lock.own_id), "%s", own ? own : "");
-      snprintf(lock.own_username, sizeof(lock.own_username), "%s",
-               json_string_value(json_object_get(body, "username"))
-                   ? json_string_value(json_object_get(body, "username"))
-                   : "");
-      lock.own_known = 1;
+      own = &lock.own[lock.nown++];
+      own->acct = c->acct;
+      snprintf(own->id, sizeof(own->id), "%s", v ? v : "");
+      v = json_string_value(json_object_get(body, "username"));
+      snprintf(own->username, sizeof(own->username), "%s", v ? v : "");
     }
   }
+  /* The rows never move and are only cleared at start-up. */
   pthread_mutex_unlock(&lock.mu);
   json_decref(body);
   result_free(&r);
   l->trusted = (const char *const *)lock.trusted;
-  l->own_id = lock.own_id[0] ? lock.own_id : NULL;
-  l->own_username = lock.own_username[0] ? lock.own_username : NULL;
+  l->own_id = own != NULL && own->id[0] ? own->id : NULL;
+  l->own_username = own != NULL && own->username[0] ? own->username : NULL;
   return rc;
 }
 
@@ -466,16 +480,37 @@ registry_call(const struct tool *t, const json_t *args, const json_t *preset,
   struct result r = { 0 };
   struct err e;
   json_t *a, *res = NULL;
-  char *text, *after_in = NULL;
+  char *text, *after_in = NULL, *who = NULL;
   long skip = 0;
   int detailed, safety = 0;
   struct reg_safety sf = { 0 };
+  struct graph *saved_graph = c->graph;
+  const struct account *saved_acct = c->acct;
+  struct accounts_entry *saved_entry = c->account;
 
   if (en == NULL)
     return error_result("internal error: unknown tool", NULL);
   a = args != NULL ? json_deep_copy(args) : json_object();
   if (preset != NULL)
     json_object_update(a, (json_t *)preset);
+  /* Every tool takes "account"; it picks the Graph client and account of
+   * this call and is not the tool's own argument. */
+  if (json_object_get(a, "account") != NULL) {
+    if (!json_is_string(json_object_get(a, "account"))) {
+      res = invalid_args(t, "/account: must be a string (an account's "
+                            "name, @username or id)", NULL);
+      goto out;
+    }
+    who = xstrdup(json_string_value(json_object_get(a, "account")));
+    json_object_del(a, "account");
+  }
+  if (c->accounts != NULL || (who != NULL && who[0] != '\0')) {
+    if (accounts_select(c->accounts, c, who, &r) != 0) {
+      res = error_result(r.text, r.structured);
+      r.structured = NULL;
+      goto out;
+    }
+  }
   if (en->takes_after && en->list_key != NULL &&
       (skip = own_cursor(a)) < 0) {
     res = invalid_args(t, "/after: not a cursor this server returned", NULL);
@@ -535,6 +570,10 @@ out:
     reg_safety_after(t, a, c, &sf, call_cancelled(c) ? NULL : res);
     reg_safety_free(&sf);
   }
+  c->graph = saved_graph;
+  c->acct = saved_acct;
+  c->account = saved_entry;
+  free(who);
   free(after_in);
   json_decref(a);
   result_free(&r);

@@ -18,6 +18,8 @@
 #include "graph/graph.h"
 
 struct store;
+struct accounts;
+struct accounts_entry;
 
 enum tool_hint {
   HINT_READ_ONLY = 1,
@@ -42,6 +44,12 @@ struct account {
 struct call {
   struct graph *graph;          /* NULL when no token is configured */
   const struct account *acct;
+  /* The server's accounts (tools/accounts.h) and the one this call acts
+   * for, chosen by registry_call from the "account" argument (graph and
+   * acct are then that account's); NULL when the caller set graph and
+   * acct itself. */
+  struct accounts *accounts;
+  struct accounts_entry *account;
   const volatile int *cancel;   /* non-zero once the client cancelled */
   /* Reports progress when the client asked for it; may be NULL. */
   void (*progress)(void *arg, double progress, double total,

@@ -120,6 +120,7 @@ function argsFor(name, ids) {
     ig_business_discovery: { username: 'bluebottle', media_limit: 50, ...detailed },
     ig_token_status: { ...detailed },
     ig_rate_limit_status: {},
+    ig_list_accounts: { ...detailed },
     ig_audit_log: { limit: 200 },
     ig_renew_token: { action: 'exchange' },
     ig_get_app_info: { ...detailed },
