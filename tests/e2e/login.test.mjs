@@ -112,6 +112,16 @@ test('Instagram Login: URL, callback, credentials file, a usable long-lived toke
   assert.equal(c.status, 0, c.stderr);
   assert.equal(JSON.parse(c.stdout).username, 'sandbox.studio');
   assertNoSecrets(c.stdout + c.stderr, { token: a.token }, 'call output');
+  /* From zero to a connected account: no token in the environment, the
+   * server finds the account in the file login wrote. */
+  const viaFile = call('ig_get_account', {}, { IGMCP_CONFIG: file });
+  assert.equal(viaFile.status, 0, viaFile.stderr);
+  assert.equal(JSON.parse(viaFile.stdout).username, 'sandbox.studio');
+  const accts = call('ig_list_accounts', {}, { IGMCP_CONFIG: file });
+  assert.equal(accts.status, 0, accts.stderr);
+  assert.equal(JSON.parse(accts.stdout).accounts[0].username, 'sandbox.studio');
+  assertNoSecrets(viaFile.stdout + viaFile.stderr + accts.stdout + accts.stderr, { token: a.token },
+                  'output with the credentials file');
 });
 
 test('a pasted redirected URL (with Meta\'s #_) finishes the login', async () => {
