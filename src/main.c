@@ -44,6 +44,8 @@ main(int argc, char **argv)
     rc = cli_call(argc - 1, argv + 1);
   else if (strcmp(cmd, "sync") == 0)
     rc = cli_sync(argc - 1, argv + 1);
+  else if (strcmp(cmd, "doctor") == 0)
+    rc = cli_doctor(argc - 1, argv + 1);
   else {
     fprintf(stderr, "igmcp: unknown command \"%s\"; try 'igmcp --help'\n",
             cmd);

@@ -221,7 +221,8 @@ sbx_route(struct sbx_req *r)
       sbx_route_media(r, path, edge, rest) ||
       sbx_route_pub(r, path, edge, rest) ||
       sbx_route_tags(r, path, edge, rest) ||
-      sbx_route_subscribed_apps(r, path, edge, rest))
+      sbx_route_subscribed_apps(r, path, edge, rest) ||
+      sbx_route_permissions(r, path, edge, rest))
     goto out;
   k = resolve(r, path, &via_me, &conv, &idx, &user);
   if (k == OBJ_NONE) {

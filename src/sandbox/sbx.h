@@ -90,6 +90,7 @@ struct sandbox {
   struct world world;
   struct sbx_token tokens[2];
   int require_proof;
+  unsigned revoked_scopes; /* bits of routes_perms.c's scope list */
   struct sbx_fault faults[SBX_MAX_FAULTS];
   size_t nfaults;
   json_t *log[SBX_LOG_MAX];
@@ -248,6 +249,12 @@ int sbx_route_pub(struct sbx_req *r, const char *obj, const char *edge,
 int sbx_route_tags(struct sbx_req *r, const char *obj, const char *edge,
                    const char *rest);
 int sbx_is_account(const struct sbx_req *r, const char *obj);
+/* routes_perms.c: the Page token's permissions (/me/permissions) and the
+ * scopes debug_token reports; sbx_scope_index is -1 for an unknown name. */
+int sbx_route_permissions(struct sbx_req *r, const char *obj,
+                          const char *edge, const char *rest);
+json_t *sbx_scopes_granted(const struct sandbox *sb);
+int sbx_scope_index(const char *name);
 
 /* admin.c: the /__sandbox/ API.  Called with the mutex held. */
 void sbx_admin(struct sbx_req *r, const char *sub);
