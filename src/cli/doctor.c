@@ -644,10 +644,13 @@ check_permissions(struct doctor *d, struct report *rep)
       have = probe(d, i, what, sizeof(what));
     else
       have = has_scope(d->scopes, scope);
-    if (have == 1 && fb && i == 0 && !has_scope(d->scopes,
-                                                "pages_show_list")) {
-      add(rep, ST_WARN, check, fix, "%s granted, pages_show_list missing: "
-          "the Page and its account cannot be listed", scope);
+    if (have == 1 && fb && i == 0 &&
+        (!has_scope(d->scopes, "pages_show_list") ||
+         !has_scope(d->scopes, "pages_read_engagement"))) {
+      add(rep, ST_WARN, check, fix, "%s granted, %s missing: the Page and "
+          "its account may not be readable", scope,
+          !has_scope(d->scopes, "pages_show_list") ? "pages_show_list"
+                                                    : "pages_read_engagement");
     } else if (have == 1) {
       add(rep, ST_OK, check, NULL, "%s %s (tools: %s)", scope,
           probed ? "works" : "granted", groups[i].tools);
@@ -702,9 +705,10 @@ check_webhooks(struct doctor *d, struct report *rep)
   }
   if (entry == NULL) {
     add(rep, ST_WARN, "webhooks", fb
-        ? "igmcp call ig_subscribe_webhooks '{\"fields\":[\"messages\"]}' "
-          "(the Page's subscription)"
-        : "igmcp call ig_subscribe_webhooks '{\"fields\":[\"messages\"]}'",
+        ? "igmcp call ig_subscribe_webhooks (subscribes the Page to the "
+          "default fields)"
+        : "igmcp call ig_subscribe_webhooks (subscribes the account to the "
+          "default fields)",
         "no app is subscribed to the %s's webhooks: no events arrive (the "
         "inbox is then filled by polling only)", fb ? "Page" : "account");
     json_decref(b);
@@ -714,6 +718,11 @@ check_webhooks(struct doctor *d, struct report *rep)
     if (json_is_string(v) && off < sizeof(fields) - 1)
       off += (size_t)snprintf(fields + off, sizeof(fields) - off, "%s%s",
                               i ? ", " : "", json_string_value(v));
+  if (fb && d->scopes != NULL &&
+      !has_scope(d->scopes, "pages_manage_metadata"))
+    add(rep, ST_WARN, "webhooks", "grant pages_manage_metadata and run igmcp "
+        "login --facebook again", "pages_manage_metadata is not granted: "
+        "the subscription cannot be changed");
   add(rep, ST_OK, "webhooks", NULL, "app %s subscribed to %s",
       json_string_value(json_object_get(entry, "name")) != NULL
           ? json_string_value(json_object_get(entry, "name")) : "?",

@@ -19,8 +19,8 @@
 static const char *const sbx_fb_scopes[] = {
   "instagram_basic", "instagram_manage_messages",
   "instagram_manage_comments", "instagram_content_publish",
-  "instagram_manage_insights", "pages_show_list", "pages_manage_metadata",
-  NULL
+  "instagram_manage_insights", "pages_show_list", "pages_read_engagement",
+  "pages_manage_metadata", NULL
 };
 
 int
