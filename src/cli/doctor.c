@@ -292,8 +292,8 @@ check_credentials(struct doctor *d, struct report *rep, int needed)
   {
     char pv[64];
     preview(a->token, pv, sizeof(pv));
-    add(rep, ST_OK, "credentials", NULL, "%s (0600): account %s (@%s, %s "
-        "Login), token %s; %zu account%s in the file", path, a->name,
+    add(rep, ST_OK, "credentials", NULL, "%s (0600): account %s (@%s, "
+        "login %s), token %s; %zu account%s in the file", path, a->name,
         a->username != NULL ? a->username : "?", creds_login_name(a->login),
         pv, c.naccounts, c.naccounts == 1 ? "" : "s");
   }
@@ -321,12 +321,16 @@ check_expiry(struct doctor *d, struct report *rep, const char *from)
                   msg);
     d->token_ok = 0;
   } else if (left < WARN_DAYS * 86400) {
+    char in[40];
+    if (left >= 2 * 86400)
+      snprintf(in, sizeof(in), "%lld days", (long long)(left / 86400));
+    else
+      snprintf(in, sizeof(in), "%lld hours", (long long)(left / 3600));
     add(rep, ST_WARN, "expiry", d->cfg.login == GRAPH_LOGIN_INSTAGRAM
-        ? "refresh it now: igmcp call ig_renew_token '{\"action\":"
-          "\"refresh\"}', or run igmcp login again"
-        : "exchange it for a long-lived token, or run igmcp login again",
-        "the token expires on %s, in %lld hours (%s)", date,
-        (long long)(left / 3600), from);
+        ? "run igmcp login again, or refresh it: igmcp call ig_renew_token "
+          "'{\"action\":\"refresh\",\"save_to\":\"FILE\"}'"
+        : "run igmcp login --facebook again for a new token",
+        "the token expires on %s, in %s (%s)", date, in, from);
   } else {
     add(rep, ST_OK, "expiry", NULL, "the token expires on %s, in %lld "
         "days (%s)", date, (long long)(left / 86400), from);

@@ -80,7 +80,7 @@ creds good 600 $((NOW + 50 * 86400)) "$ALL"
 CFG=$T/good.json run env $GOOD "$BIN" doctor
 check "IG Login from the credentials file: exit 0" '[ $rc -eq 0 ]'
 check "IG Login from the credentials file: every check ok" '[ "$(nbad)" -eq 0 ]'
-check "the credentials line names the account" 'has ok credentials "account studio (@sandbox.studio, instagram Login)"'
+check "the credentials line names the account" 'has ok credentials "account studio (@sandbox.studio, login instagram)"'
 check "the token is shown as a preview" 'has ok credentials "token IGAAsa… (50 characters)"'
 check "login and host" 'has ok login "Instagram Login: graph.instagram.com, API v25.0"'
 check "the expiry comes from the file" 'line ok expiry | grep -qE "in (49|50) days \(from the credentials file\)"'
@@ -125,7 +125,10 @@ check "the fix names ig_subscribe_webhooks" 'grep -q -- "-> igmcp call ig_subscr
 creds soon 600 $((NOW + 3 * 86400)) "$ALL"
 CFG=$T/soon.json run env $GOOD "$BIN" doctor
 check "a token expiring in 3 days: exit 0" '[ $rc -eq 0 ]'
-check "a token expiring in 3 days: warn" 'has warn expiry "in 7[0-2] hours"'
+check "a token expiring in 3 days: warn" 'has warn expiry "in [23] days"'
+creds today 600 $((NOW + 5 * 3600)) "$ALL"
+CFG=$T/today.json run env $GOOD "$BIN" doctor
+check "a token expiring in 5 hours: warn in hours" 'has warn expiry "in [45] hours"'
 
 creds nomsg 600 $((NOW + 50 * 86400)) '["instagram_business_basic","instagram_business_content_publish"]'
 CFG=$T/nomsg.json run env $GOOD "$BIN" doctor
