@@ -329,7 +329,7 @@ check_expiry(struct doctor *d, struct report *rep, const char *from)
     add(rep, ST_WARN, "expiry", d->cfg.login == GRAPH_LOGIN_INSTAGRAM
         ? "run igmcp login again, or refresh it: igmcp call ig_renew_token "
           "'{\"action\":\"refresh\",\"save_to\":\"FILE\"}'"
-        : "run igmcp login --facebook again for a new token",
+        : "run igmcp login again for a new token",
         "the token expires on %s, in %s (%s)", date, in, from);
   } else {
     add(rep, ST_OK, "expiry", NULL, "the token expires on %s, in %lld "
@@ -425,11 +425,20 @@ check_fb_token(struct doctor *d, struct report *rep)
   const char *pid, *pname, *ig;
 
   if (get(d, d->cfg.page_id, p, 1, 0, &b, &ge, what, sizeof(what)) != 0) {
-    if (ge.code != 0)
+    if (ge.code == 190 || ge.code == 102) {
       token_refused(rep, &ge, what);
-    else
+    } else if (ge.code != 0) {
+      char msg[800];
+      snprintf(msg, sizeof(msg), "GET /%s?fields=instagram_business_account "
+               "failed: %s", d->cfg.page_id, what);
+      fail_blocking(rep, "token", "use a Page token (from GET /me/accounts "
+                    "with the user token; igmcp login does this for "
+                    "Facebook Login), and set IG_PAGE_ID if the token is not the "
+                    "Page's", msg);
+    } else {
       fail_blocking(rep, "token", "check IG_GRAPH_URL and the network, then "
                     "run igmcp doctor again", what);
+    }
     return;
   }
   pid = json_string_value(json_object_get(b, "id"));
@@ -618,7 +627,7 @@ check_permissions(struct doctor *d, struct report *rep)
   char what[600];
   const char *fix = fb
     ? "add the permission to the app's Facebook Login configuration and "
-      "run igmcp login --facebook again (the Page token keeps the scopes "
+      "run igmcp login again (the Page token keeps the scopes "
       "of the user token it came from)"
     : "add the permission to the app's Instagram Login scopes and run "
       "igmcp login again";
@@ -725,7 +734,7 @@ check_webhooks(struct doctor *d, struct report *rep)
   if (fb && d->scopes != NULL &&
       !has_scope(d->scopes, "pages_manage_metadata"))
     add(rep, ST_WARN, "webhooks", "grant pages_manage_metadata and run igmcp "
-        "login --facebook again", "pages_manage_metadata is not granted: "
+        "login again", "pages_manage_metadata is not granted: "
         "the subscription cannot be changed");
   add(rep, ST_OK, "webhooks", NULL, "app %s subscribed to %s",
       json_string_value(json_object_get(entry, "name")) != NULL

@@ -106,6 +106,10 @@ check "the Page's webhook fields are listed" 'has ok webhooks "subscribed to mes
 run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$FB_TOKEN IGMCP_DB=$T/open.db \
   "$BIN" doctor
 check "an existing store opens" 'has ok store "open.db opens, mode 0600"'
+: >"$T/wide.db"; chmod 644 "$T/wide.db"
+run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$FB_TOKEN IGMCP_DB=$T/wide.db \
+  "$BIN" doctor
+check "a store others can read: warn" 'has warn store "wide.db opens but has mode 0644"'
 
 # --- warnings only --------------------------------------------------
 run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$IG_TOKEN "$BIN" doctor
@@ -173,6 +177,10 @@ run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=IGAAnotAValidTokenAtAll0000000000 "$BI
 check "a wrong token: exit 1" '[ $rc -eq 1 ]'
 check "a wrong token: FAIL" 'has FAIL token "Meta refused the token"'
 check "a wrong token is not printed" '! grep -q "IGAAnotAValid" "$T/out"'
+
+run env IG_GRAPH_URL=http://127.0.0.1:1 IG_ACCESS_TOKEN=$IG_TOKEN IGMCP_GRAPH_TIMEOUT_MS=2000 "$BIN" doctor
+check "an unreachable Graph API: exit 1" '[ $rc -eq 1 ]'
+check "an unreachable Graph API: FAIL with the fix" 'line FAIL token >/dev/null && grep -q -- "-> check IG_GRAPH_URL and the network" "$T/out"'
 
 creds open 644 $((NOW + 50 * 86400)) "$ALL"
 CFG=$T/open.json run env $GOOD "$BIN" doctor
