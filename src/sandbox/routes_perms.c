@@ -1,27 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * routes_perms.c: the permissions the sandbox's Page token was granted,
- * as /debug_token's scopes and GET /me/permissions (graph.facebook.com)
- * report them.
+ * routes_perms.c: the permissions the sandbox's tokens were granted, as
+ * /debug_token's scopes and GET /me/permissions (graph.facebook.com)
+ * report them, and as the routes enforce them.
  *
- * Every scope of sbx_fb_scopes is granted until the admin API revokes one
+ * Every scope is granted until the admin API revokes one
  * ({"kind":"revoke_scope","scope":"instagram_manage_messages"} on
  * /__sandbox/faults; DELETE /__sandbox/faults and reset grant them all
- * again).  A revoked scope then shows as "declined" in /me/permissions
- * and is missing from debug_token's scopes; the routes themselves do not
- * enforce it (Meta answers (#10) or (#200) there).  Meta's shape:
- * {"data":[{"permission":"instagram_basic","status":"granted"}, ...]}.
+ * again).  A revoked Page-token scope shows as "declined" in
+ * /me/permissions and is missing from debug_token's scopes.  A revoked
+ * scope of either login also makes the edges of its tool group answer
+ * Meta's (#10) "Application does not have permission for this action":
+ * conversations and messages (manage_messages), content_publishing_limit
+ * and media_publish (content_publish), comments and replies
+ * (manage_comments), insights (manage_insights).  Meta's shape of the
+ * permissions edge: {"data":[{"permission":"instagram_basic",
+ * "status":"granted"}, ...]}.
  */
 #include <string.h>
 
 #include "sbx.h"
 
+/* The Page token's scopes first (SBX_FB_SCOPES of them), then the
+ * Instagram Login token's. */
 static const char *const sbx_fb_scopes[] = {
   "instagram_basic", "instagram_manage_messages",
   "instagram_manage_comments", "instagram_content_publish",
   "instagram_manage_insights", "pages_show_list", "pages_read_engagement",
-  "pages_manage_metadata", NULL
+  "pages_manage_metadata",
+  "instagram_business_basic", "instagram_business_manage_messages",
+  "instagram_business_manage_comments",
+  "instagram_business_content_publish",
+  "instagram_business_manage_insights", NULL
 };
+#define SBX_FB_SCOPES 8
 
 int
 sbx_scope_index(const char *name)
@@ -37,7 +49,7 @@ sbx_scopes_granted(const struct sandbox *sb)
 {
   json_t *a = json_array();
 
-  for (int i = 0; sbx_fb_scopes[i] != NULL; i++)
+  for (int i = 0; i < SBX_FB_SCOPES; i++)
     if ((sb->revoked_scopes & (1u << i)) == 0)
       json_array_append_new(a, json_string(sbx_fb_scopes[i]));
   return a;
@@ -59,11 +71,43 @@ sbx_route_permissions(struct sbx_req *r, const char *obj, const char *edge,
     return 1;
   }
   data = json_array();
-  for (int i = 0; sbx_fb_scopes[i] != NULL; i++)
+  for (int i = 0; i < SBX_FB_SCOPES; i++)
     json_array_append_new(
         data, json_pack("{s:s,s:s}", "permission", sbx_fb_scopes[i],
                         "status", (r->sb->revoked_scopes & (1u << i)) != 0
                                       ? "declined" : "granted"));
   r->resp = json_pack("{s:o}", "data", data);
   return 1;
+}
+
+/* The edges of each tool group and the index of the group's scope in
+ * sbx_fb_scopes for the Page token (fb) and the Instagram Login one (ig). */
+static const struct {
+  const char *edge;
+  int fb, ig;
+} guarded[] = {
+  { "conversations", 1, 9 }, { "messages", 1, 9 },
+  { "comments", 2, 10 }, { "replies", 2, 10 },
+  { "content_publishing_limit", 3, 11 }, { "media_publish", 3, 11 },
+  { "insights", 4, 12 },
+};
+
+int
+sbx_scope_denied(struct sbx_req *r, const char *edge)
+{
+  if (edge == NULL || r->sb->revoked_scopes == 0)
+    return 0;
+  for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++) {
+    size_t n = strlen(guarded[i].edge);
+    int bit = r->tok == SBX_TOK_IG ? guarded[i].ig : guarded[i].fb;
+    if (strncmp(edge, guarded[i].edge, n) != 0 ||
+        (edge[n] != '\0' && edge[n] != '/'))
+      continue;
+    if ((r->sb->revoked_scopes & (1u << bit)) == 0)
+      return 0;
+    sbx_error(r, 400, SBX_ET_HOST, 10, 0, "(#10) Application does not have "
+              "permission for this action");
+    return 1;
+  }
+  return 0;
 }

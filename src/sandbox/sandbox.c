@@ -726,6 +726,7 @@ sbx_reset(struct sandbox *sb)
   sb->nfaults = 0;
   sb->require_proof = 0;
   sb->revoked_scopes = 0;
+  sb->account_type = NULL;
   for (int i = 0; i < 2; i++) {
     sb->tokens[i].expired_at = 0;
     sb->tokens[i].calls = 0;

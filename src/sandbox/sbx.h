@@ -91,6 +91,7 @@ struct sandbox {
   struct sbx_token tokens[2];
   int require_proof;
   unsigned revoked_scopes; /* bits of routes_perms.c's scope list */
+  const char *account_type; /* GET of the IG account; NULL: BUSINESS */
   struct sbx_fault faults[SBX_MAX_FAULTS];
   size_t nfaults;
   json_t *log[SBX_LOG_MAX];
@@ -255,6 +256,9 @@ int sbx_route_permissions(struct sbx_req *r, const char *obj,
                           const char *edge, const char *rest);
 json_t *sbx_scopes_granted(const struct sandbox *sb);
 int sbx_scope_index(const char *name);
+/* 1 with (#10) set in r when edge belongs to a tool group whose scope
+ * the request's token lost; 0 otherwise. */
+int sbx_scope_denied(struct sbx_req *r, const char *edge);
 
 /* admin.c: the /__sandbox/ API.  Called with the mutex held. */
 void sbx_admin(struct sbx_req *r, const char *sub);

@@ -33,6 +33,9 @@ run() {
     -u IGMCP_DB -u IG_WEBHOOK_VERIFY_TOKEN -u XDG_CONFIG_HOME \
     IGMCP_CONFIG="${CFG:-$T/none.json}" "$@" >"$T/out" 2>&1
   rc=$?
+  if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/out"; then
+    bad "a sanitizer report from: $*"
+  fi
   for s in "$IG_TOKEN" "$FB_TOKEN" "$SECRET" "$VERIFY"; do
     if grep -qF "$s" "$T/out"; then
       bad "a secret is in the output of: $*"
@@ -145,7 +148,25 @@ run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$FB_TOKEN "$BIN" doctor
 check "a revoked FB scope: exit 0" '[ $rc -eq 0 ]'
 check "a revoked FB scope: warn" 'has warn perm:messaging "instagram_manage_messages is not granted"'
 
+admin DELETE faults
+admin POST faults '{"kind":"revoke_scope","scope":"instagram_business_manage_messages"}'
+run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$IG_TOKEN "$BIN" doctor
+check "a probe refused: exit 0" '[ $rc -eq 0 ]'
+check "a probe refused: warn" 'has warn perm:messaging "instagram_business_manage_messages is missing (a read was refused)"'
+check "the other probes pass" 'has ok perm:insights "instagram_business_manage_insights works"'
+admin DELETE faults
+
+admin POST faults '{"kind":"account_type","value":"MEDIA_CREATOR"}'
+CFG=$T/good.json run env $GOOD "$BIN" doctor
+check "a Creator account is ok" '[ $rc -eq 0 ] && has ok account "@sandbox.studio is a Creator account"'
+
 # --- broken set-ups -------------------------------------------------
+admin POST faults '{"kind":"account_type","value":"PERSONAL"}'
+CFG=$T/good.json run env $GOOD "$BIN" doctor
+check "a personal account: exit 1" '[ $rc -eq 1 ]'
+check "a personal account: FAIL" 'has FAIL account "@sandbox.studio is a PERSONAL account"'
+admin DELETE faults
+
 admin POST faults '{"kind":"revoke_scope","scope":"instagram_basic"}'
 run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$FB_TOKEN "$BIN" doctor
 check "no instagram_basic: exit 1" '[ $rc -eq 1 ]'
