@@ -413,6 +413,35 @@ check_ig_token(struct doctor *d, struct report *rep)
   json_decref(b);
 }
 
+/* A Graph client with the app access token "<app-id>|<app-secret>" that
+ * sends the configured token as debug_token's input_token; NULL without
+ * the app id and secret. */
+static struct graph *
+app_client(const struct doctor *d)
+{
+  struct graph_config gc = { 0 };
+  struct err e = { 0 };
+  struct graph *g;
+  char *tok;
+
+  if (d->cfg.app_id == NULL || d->cfg.app_secret == NULL)
+    return NULL;
+  tok = xasprintf("%s|%s", d->cfg.app_id, d->cfg.app_secret);
+  log_add_secret(tok);
+  gc.login = GRAPH_LOGIN_FACEBOOK;
+  gc.token = tok;
+  gc.input_token = d->cfg.token;
+  gc.base_url = d->cfg.graph_url;
+  gc.api_version = d->cfg.api_version;
+  gc.timeout_ms = d->cfg.graph_timeout_ms != 0 ? d->cfg.graph_timeout_ms
+                                               : 15000;
+  gc.max_attempts = 2;
+  g = graph_new(&gc, &e);
+  explicit_bzero(tok, strlen(tok));
+  free(tok);
+  return g;
+}
+
 static void
 check_fb_token(struct doctor *d, struct report *rep)
 {
@@ -423,6 +452,8 @@ check_fb_token(struct doctor *d, struct report *rep)
   char what[600], path[96];
   json_t *b, *dt = NULL, *data;
   const char *pid, *pname, *ig;
+  struct graph *app;
+  int rc;
 
   if (get(d, d->cfg.page_id, p, 1, 0, &b, &ge, what, sizeof(what)) != 0) {
     if (ge.code == 190 || ge.code == 102) {
@@ -446,10 +477,22 @@ check_fb_token(struct doctor *d, struct report *rep)
   ig = json_string_value(json_object_get(json_object_get(
       b, "instagram_business_account"), "id"));
   snprintf(d->page_id, sizeof(d->page_id), "%s", pid != NULL ? pid : "me");
-  /* debug_token: validity, expiry and scopes. */
-  if (get(d, "debug_token", NULL, 0, GRAPH_CRED_INPUT_TOKEN, &dt, &ge, what,
-          sizeof(what)) == 0 &&
-      json_is_object(data = json_object_get(dt, "data"))) {
+  /* debug_token: validity, expiry and scopes.  With the app id and
+   * secret it is asked with the app token, as Meta documents; else with
+   * the token itself. */
+  app = app_client(d);
+  if (app != NULL) {
+    struct graph *own = d->g;
+    d->g = app;
+    rc = get(d, "debug_token", NULL, 0, GRAPH_CRED_INPUT_TOKEN, &dt, &ge,
+             what, sizeof(what));
+    d->g = own;
+    graph_free(app);
+  } else {
+    rc = get(d, "debug_token", NULL, 0, GRAPH_CRED_INPUT_TOKEN, &dt, &ge,
+             what, sizeof(what));
+  }
+  if (rc == 0 && json_is_object(data = json_object_get(dt, "data"))) {
     json_t *sc = json_object_get(data, "scopes");
     json_int_t exp = json_integer_value(json_object_get(data, "expires_at"));
     const char *type = json_string_value(json_object_get(data, "type"));
@@ -465,8 +508,10 @@ check_fb_token(struct doctor *d, struct report *rep)
     }
     d->token_ok = 1;
     add(rep, ST_OK, "token", NULL, "valid %s token for the Page %s (%s), "
-        "per debug_token", type != NULL ? type : "?",
-        pname != NULL ? pname : "?", d->page_id);
+        "per debug_token (%s)", type != NULL ? type : "?",
+        pname != NULL ? pname : "?", d->page_id,
+        app != NULL ? "asked with the app token" : "asked with the token "
+        "itself; set IG_APP_ID for the app token");
     if (json_is_array(sc)) {
       json_decref(d->scopes);
       d->scopes = json_deep_copy(sc);

@@ -164,6 +164,10 @@ graph_new(const struct graph_config *cfg, struct err *e)
   }
   if (cfg->app_id != NULL && cfg->app_id[0] != '\0')
     g->app_id = xstrdup(cfg->app_id);
+  if (cfg->input_token != NULL && cfg->input_token[0] != '\0') {
+    g->input_token = xstrdup(cfg->input_token);
+    log_add_secret(g->input_token);
+  }
   g->version = xstrdup(version);
   g->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
   g->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
@@ -233,6 +237,7 @@ graph_free(struct graph *g)
   graph__gov_destroy(&g->gov);
   graph__free_secret(g->token);
   graph__free_secret(g->app_secret);
+  graph__free_secret(g->input_token);
   explicit_bzero(g->proof, sizeof(g->proof));
   free(g->base);
   free(g->version);

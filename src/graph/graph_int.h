@@ -71,6 +71,7 @@ struct graph {
   char *token;
   char *app_secret;   /* NULL when not configured */
   char *app_id;       /* NULL when not configured */
+  char *input_token;  /* NULL: GRAPH_CRED_INPUT_TOKEN sends token */
   char proof[65];     /* appsecret_proof, "" without an app secret */
   char *base;         /* scheme://host[:port], no trailing slash */
   char *version;

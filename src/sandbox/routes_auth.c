@@ -176,6 +176,12 @@ debug_token(struct sbx_req *r)
   r->resp = json_pack("{s:o}", "data", d);
 }
 
+void
+sbx_debug_token(struct sbx_req *r)
+{
+  debug_token(r);
+}
+
 /* GET /app (graph.facebook.com). */
 static void
 get_app(struct sbx_req *r)

@@ -13,12 +13,17 @@
  * Meta's (#10) "Application does not have permission for this action":
  * conversations and messages (manage_messages), content_publishing_limit
  * and media_publish (content_publish), comments and replies
- * (manage_comments), insights (manage_insights).  Meta's shape of the
+ * (manage_comments), insights (manage_insights).  GET /debug_token also
+ * takes the app access token "<app-id>|<app-secret>", as Meta documents
+ * it (sbx_route_app_token).  Meta's shape of the
  * permissions edge: {"data":[{"permission":"instagram_basic",
  * "status":"granted"}, ...]}.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "../base/crypto.h"
+#include "../base/xalloc.h"
 #include "sbx.h"
 
 /* The Page token's scopes first (SBX_FB_SCOPES of them), then the
@@ -110,4 +115,23 @@ sbx_scope_denied(struct sbx_req *r, const char *edge)
     return 1;
   }
   return 0;
+}
+
+int
+sbx_route_app_token(struct sbx_req *r, const char *token)
+{
+  char *app_token;
+  int is_app;
+
+  if (r->path == NULL || strcmp(r->path, "debug_token") != 0 ||
+      token == NULL || strcmp(r->method, "GET") != 0)
+    return 0;
+  app_token = xasprintf("%s|%s", SANDBOX_APP_ID, r->sb->app_secret);
+  is_app = strlen(token) == strlen(app_token) &&
+           crypto_memeq(token, app_token, strlen(app_token));
+  free(app_token);
+  if (!is_app)
+    return 0;
+  sbx_debug_token(r);
+  return 1;
 }

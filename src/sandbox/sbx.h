@@ -259,6 +259,10 @@ int sbx_scope_index(const char *name);
 /* 1 with (#10) set in r when edge belongs to a tool group whose scope
  * the request's token lost; 0 otherwise. */
 int sbx_scope_denied(struct sbx_req *r, const char *edge);
+/* GET /debug_token with the app access token "<app-id>|<app-secret>":
+ * 1 when answered (sbx_debug_token, routes_auth.c), else 0. */
+int sbx_route_app_token(struct sbx_req *r, const char *token);
+void sbx_debug_token(struct sbx_req *r);
 
 /* admin.c: the /__sandbox/ API.  Called with the mutex held. */
 void sbx_admin(struct sbx_req *r, const char *sub);

@@ -100,6 +100,7 @@ check "Facebook Login from the environment: exit 0" '[ $rc -eq 0 ]'
 check "Facebook Login from the environment: every check ok" '[ "$(nbad)" -eq 0 ]'
 check "the source is the environment" 'has ok config "IG_ACCESS_TOKEN from the environment (EAAsan… (50 characters))"'
 check "debug_token validates the Page token" 'has ok token "valid PAGE token for the Page Sandbox Studio"'
+check "debug_token is asked with the app token" 'has ok token "per debug_token (asked with the app token)"'
 check "the FB scopes are read" 'has ok perm:messaging "instagram_manage_messages granted"'
 check "the linked account is professional" 'has ok account "@sandbox.studio (17841400000000001), a professional account"'
 check "the Page's webhook fields are listed" 'has ok webhooks "subscribed to messages, feed"'
@@ -147,6 +148,7 @@ admin POST faults '{"kind":"revoke_scope","scope":"instagram_manage_messages"}'
 run env IG_GRAPH_URL=$URL IG_ACCESS_TOKEN=$FB_TOKEN "$BIN" doctor
 check "a revoked FB scope: exit 0" '[ $rc -eq 0 ]'
 check "a revoked FB scope: warn" 'has warn perm:messaging "instagram_manage_messages is not granted"'
+check "without the app id debug_token is asked with the token itself" 'has ok token "asked with the token itself"'
 
 admin DELETE faults
 admin POST faults '{"kind":"revoke_scope","scope":"instagram_business_manage_messages"}'
