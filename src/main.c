@@ -46,6 +46,8 @@ main(int argc, char **argv)
     rc = cli_sync(argc - 1, argv + 1);
   else if (strcmp(cmd, "login") == 0)
     rc = cli_login(argc - 1, argv + 1);
+  else if (strcmp(cmd, "doctor") == 0)
+    rc = cli_doctor(argc - 1, argv + 1);
   else {
     fprintf(stderr, "igmcp: unknown command \"%s\"; try 'igmcp --help'\n",
             cmd);

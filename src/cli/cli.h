@@ -13,6 +13,7 @@ int cli_tools(int argc, char **argv);
 int cli_call(int argc, char **argv);
 int cli_sync(int argc, char **argv);
 int cli_login(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
 void cli_usage(FILE *out);
 
 /* Runs the tool name with args as `igmcp call` does, argv holding only

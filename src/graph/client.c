@@ -209,6 +209,10 @@ graph_new(const struct graph_config *cfg, struct err *e)
   }
   if (cfg->app_id != NULL && cfg->app_id[0] != '\0')
     g->app_id = xstrdup(cfg->app_id);
+  if (cfg->input_token != NULL && cfg->input_token[0] != '\0') {
+    g->input_token = xstrdup(cfg->input_token);
+    log_add_secret(g->input_token);
+  }
   g->version = xstrdup(version);
   g->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
   g->max_attempts = cfg->max_attempts ? cfg->max_attempts : DEFAULT_ATTEMPTS;
@@ -285,6 +289,7 @@ graph_free(struct graph *g)
   }
   pthread_mutex_destroy(&g->tok_mu);
   graph__free_secret(g->app_secret);
+  graph__free_secret(g->input_token);
   free(g->base);
   free(g->version);
   free(g->app_id);

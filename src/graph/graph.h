@@ -30,6 +30,9 @@ struct graph_config {
   const char *token;       /* required; copied */
   const char *app_secret;  /* optional; copied; enables appsecret_proof */
   const char *app_id;      /* optional; copied; client_id of token calls */
+  const char *input_token; /* optional; copied; what GRAPH_CRED_INPUT_TOKEN
+                            * sends instead of token (debug_token of a
+                            * Page token with an app token "id|secret") */
   const char *base_url;    /* optional override (scheme://host[:port]), e.g.
                             * the sandbox; NULL picks the login's host */
   const char *api_version; /* e.g. "v25.0"; NULL means "v25.0" */

@@ -81,6 +81,7 @@ struct graph {
   pthread_mutex_t tok_mu;
   char *app_secret;   /* NULL when not configured */
   char *app_id;       /* NULL when not configured */
+  char *input_token;  /* NULL: GRAPH_CRED_INPUT_TOKEN sends token */
   char *base;         /* scheme://host[:port], no trailing slash */
   char *version;
   int allow_http;     /* base is http:// on a loopback host */

@@ -260,7 +260,8 @@ add_credentials(const struct graph *g, const struct graph_tok *tok,
     bad |= add_param(q, "client_secret", g->app_secret) != 0;
   }
   if ((credentials & GRAPH_CRED_INPUT_TOKEN) != 0)
-    bad |= add_param(q, "input_token", tok->token) != 0;
+    bad |= add_param(q, "input_token", g->input_token != NULL
+                                           ? g->input_token : tok->token) != 0;
   if ((credentials & GRAPH_CRED_EXCHANGE_TOKEN) != 0)
     bad |= add_param(q, "fb_exchange_token", tok->token) != 0;
   if (bad)

@@ -358,6 +358,33 @@ post_fault(struct sbx_req *r)
       (int)json_integer_value(v);
     goto done;
   }
+  if (strcmp(kind, "revoke_scope") == 0) {
+    /* The Page token loses a permission (routes_perms.c). */
+    int i = sbx_scope_index(json_string_value(json_object_get(r->body,
+                                                              "scope")));
+    if (i < 0) {
+      admin_err(r, 400, "scope must be a permission of the sandbox's Page "
+                "token (instagram_basic, instagram_manage_messages, ...)");
+      return;
+    }
+    sb->revoked_scopes |= 1u << i;
+    goto done;
+  }
+  if (strcmp(kind, "account_type") == 0) {
+    /* What GET of the IG account answers as account_type. */
+    static const char *const types[] = { "BUSINESS", "MEDIA_CREATOR",
+                                         "PERSONAL", NULL };
+    const char *v = json_string_value(json_object_get(r->body, "value"));
+    int i = 0;
+    while (types[i] != NULL && (v == NULL || strcmp(types[i], v) != 0))
+      i++;
+    if (types[i] == NULL) {
+      admin_err(r, 400, "value must be BUSINESS, MEDIA_CREATOR or PERSONAL");
+      return;
+    }
+    sb->account_type = i == 0 ? NULL : types[i];
+    goto done;
+  }
   if (strcmp(kind, "require_proof") == 0) {
     json_t *v = json_object_get(r->body, "value");
     sb->require_proof = v == NULL || json_is_true(v);
@@ -417,7 +444,8 @@ post_fault(struct sbx_req *r)
     }
   } else {
     admin_err(r, 400, "kind must be throttle, http_error, delay, body, "
-              "expire_token, usage or require_proof");
+              "expire_token, usage, revoke_scope, account_type or "
+              "require_proof");
     return;
   }
   sb->faults[sb->nfaults++] = f;
@@ -476,6 +504,8 @@ sbx_admin(struct sbx_req *r, const char *sub)
   } else if (strcmp(sub, "faults") == 0 && method_is(r, "DELETE")) {
     sb->nfaults = 0;
     sb->require_proof = 0;
+    sb->revoked_scopes = 0;
+    sb->account_type = NULL;
     sb->tokens[0].expired_at = sb->tokens[1].expired_at = 0;
     sb->tokens[0].usage_floor = sb->tokens[1].usage_floor = 0;
     r->resp = json_pack("{s:b,s:i}", "ok", 1, "faults", 0);

@@ -71,7 +71,8 @@ get_account(struct sbx_req *r, int via_me)
     else if (strcmp(n, "name") == 0)
       v = json_string(SBX_PAGE_NAME);
     else if (strcmp(n, "account_type") == 0)
-      v = json_string("BUSINESS");
+      v = json_string(r->sb->account_type != NULL ? r->sb->account_type
+                                                  : "BUSINESS");
     else if (strcmp(n, "profile_picture_url") == 0)
       v = json_string("https://scontent.cdninstagram.com/v/t51.2885-19/"
                       "sandbox_studio_profile.jpg");
@@ -220,11 +221,13 @@ sbx_route(struct sbx_req *r)
     goto out;
   }
   /* Domain routers first: each answers only objects and edges it owns. */
-  if (sbx_route_profile(r, path, edge, rest) ||
+  if (sbx_scope_denied(r, edge) ||
+      sbx_route_profile(r, path, edge, rest) ||
       sbx_route_media(r, path, edge, rest) ||
       sbx_route_pub(r, path, edge, rest) ||
       sbx_route_tags(r, path, edge, rest) ||
-      sbx_route_subscribed_apps(r, path, edge, rest))
+      sbx_route_subscribed_apps(r, path, edge, rest) ||
+      sbx_route_permissions(r, path, edge, rest))
     goto out;
   k = resolve(r, path, &via_me, &conv, &idx, &user);
   if (k == OBJ_NONE) {

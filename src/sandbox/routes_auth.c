@@ -163,20 +163,23 @@ debug_token(struct sbx_req *r)
   }
   d = json_pack(
       "{s:s,s:s,s:s,s:I,s:I,s:b,s:I,s:s,s:s,"
-      "s:[s,s,s,s,s,s,s],s:[{s:s,s:[s]},{s:s,s:[s]}]}",
+      "s:o,s:[{s:s,s:[s]},{s:s,s:[s]}]}",
       "app_id", SBX_APP_ID, "type", "PAGE", "application", SBX_APP_NAME,
       "data_access_expires_at",
       (json_int_t)(p->issued[SBX_TOK_FB] + SBX_DATA_ACCESS), "expires_at",
       (json_int_t)p->expires[SBX_TOK_FB], "is_valid", t->expired_at == 0,
       "issued_at", (json_int_t)p->issued[SBX_TOK_FB], "profile_id",
       SANDBOX_PAGE_ID, "user_id", "10000000000042", "scopes",
-      "instagram_basic", "instagram_manage_messages",
-      "instagram_manage_comments", "instagram_content_publish",
-      "instagram_manage_insights", "pages_show_list",
-      "pages_manage_metadata", "granular_scopes", "scope",
+      sbx_scopes_granted(r->sb), "granular_scopes", "scope",
       "instagram_basic", "target_ids", SANDBOX_IG_USER_ID, "scope",
       "pages_show_list", "target_ids", SANDBOX_PAGE_ID);
   r->resp = json_pack("{s:o}", "data", d);
+}
+
+void
+sbx_debug_token(struct sbx_req *r)
+{
+  debug_token(r);
 }
 
 /* GET /app (graph.facebook.com). */

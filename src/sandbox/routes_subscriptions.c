@@ -262,6 +262,8 @@ sbx_route_app_subscriptions(struct sbx_req *r, const char *token)
   char *app_token;
   int is_app;
 
+  if (sbx_route_app_token(r, token))
+    return 1;
   if (r->path == NULL ||
       strcmp(r->path, SANDBOX_APP_ID "/subscriptions") != 0)
     return 0;

@@ -765,6 +765,8 @@ sbx_reset(struct sandbox *sb)
   world_build(&sb->world, sb->seed, world_now(&sb->world));
   sb->nfaults = 0;
   sb->require_proof = 0;
+  sb->revoked_scopes = 0;
+  sb->account_type = NULL;
   for (int i = 0; i < 2; i++) {
     sb->tokens[i].expired_at = 0;
     sb->tokens[i].calls = 0;

@@ -116,6 +116,8 @@ struct sandbox {
   struct world world;
   struct sbx_token tokens[2];
   int require_proof;
+  unsigned revoked_scopes; /* bits of routes_perms.c's scope list */
+  const char *account_type; /* GET of the IG account; NULL: BUSINESS */
   struct sbx_fault faults[SBX_MAX_FAULTS];
   size_t nfaults;
   json_t *log[SBX_LOG_MAX];
@@ -294,6 +296,19 @@ int sbx_route_pub(struct sbx_req *r, const char *obj, const char *edge,
 int sbx_route_tags(struct sbx_req *r, const char *obj, const char *edge,
                    const char *rest);
 int sbx_is_account(const struct sbx_req *r, const char *obj);
+/* routes_perms.c: the Page token's permissions (/me/permissions) and the
+ * scopes debug_token reports; sbx_scope_index is -1 for an unknown name. */
+int sbx_route_permissions(struct sbx_req *r, const char *obj,
+                          const char *edge, const char *rest);
+json_t *sbx_scopes_granted(const struct sandbox *sb);
+int sbx_scope_index(const char *name);
+/* 1 with (#10) set in r when edge belongs to a tool group whose scope
+ * the request's token lost; 0 otherwise. */
+int sbx_scope_denied(struct sbx_req *r, const char *edge);
+/* GET /debug_token with the app access token "<app-id>|<app-secret>":
+ * 1 when answered (sbx_debug_token, routes_auth.c), else 0. */
+int sbx_route_app_token(struct sbx_req *r, const char *token);
+void sbx_debug_token(struct sbx_req *r);
 
 /* admin.c: the /__sandbox/ API.  Called with the mutex held. */
 void sbx_admin(struct sbx_req *r, const char *sub);
