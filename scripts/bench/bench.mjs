@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   QUICK, PROTO, HttpPeer, Stdio, cpuUs, drive, freePort, now, okResult, repeat, rssKiB, sleep,
-  stat, waitFor,
+  stat, threadCpuUs, ussKiB, waitFor,
 } from './lib.mjs';
 
 const BIN = path.resolve(process.argv[2] || 'build-bench/igmcp');
@@ -58,7 +58,8 @@ const freshDb = () => path.join(TMP, `db${dbn++}.sqlite`);
 /* The two servers of the protocol benchmarks, over stdio. */
 const servers = {
   igmcp: {
-    stdio: () => new Stdio(BIN, ['serve', '--db', freshDb()], env(IG_ENV)),
+    /* The usual case: a store that exists (the warm-up run creates it). */
+    stdio: () => new Stdio(BIN, ['serve', '--db', path.join(TMP, 'proto.sqlite')], env(IG_ENV)),
     trivial: ['ig_list_unanswered', {}],
   },
   everything: {
@@ -78,15 +79,18 @@ async function protocolStdio() {
       await p.close();
       return ms;
     });
+    const uss = [];
     o.rssIdle = await repeat(REPS, async () => {
       const p = s.stdio();
       await p.init();
       await p.req('tools/list');
       await sleep(300);
       const kib = rssKiB(p.pid);
+      uss.push(ussKiB(p.pid) / 1024);
       await p.close();
       return kib / 1024;
     });
+    o.ussIdle = stat(uss.slice(1));
     /* One server for the round trips: per-call wall time and the server's
      * own CPU per call, for tools/list and the trivial call, sequential
      * and 8 in flight. */
@@ -119,6 +123,7 @@ async function protocolStdio() {
   const i = out.igmcp, e = out.everything;
   fig('stdio', 'start to initialize answered', 'ms', i.start, e.start, { op: '<', value: 5 });
   fig('stdio', 'RSS after start', 'MiB', i.rssIdle, e.rssIdle, { op: '<', value: 8 });
+  fig('stdio', 'private memory (USS) after start', 'MiB', i.ussIdle, e.ussIdle, { op: '<', value: 8 });
   fig('stdio', 'RSS after 10,000 calls', 'MiB', i.rss10k, e.rss10k);
   fig('stdio', 'tools/list round trip, sequential', 'µs', i.list1, e.list1, { op: '<', value: 100 });
   fig('stdio', 'tools/list server CPU per call, sequential', 'µs', i.list1cpu, e.list1cpu);
@@ -228,16 +233,19 @@ async function httpTransport() {
     out[name] = { rps: stat(runs.map((r) => r.rps)), p50: stat(runs.map((r) => r.p50)),
                   p99: stat(runs.map((r) => r.p99)) };
     p.agent.destroy();
-    /* SSE streams: sessions each with its GET stream held open. */
+    await srv.stop();
+    /* SSE streams, on a fresh server: sessions each with its GET stream
+     * held open. */
+    const srv2 = await startHttp(name, ['--max-sessions', '2000']);
     const STREAMS = QUICK ? 200 : 1000;
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
     const held = [];
     const peers = [];
-    const base = rssKiB(srv.proc.pid);
+    const base = rssKiB(srv2.proc.pid);
     let t0 = now();
     for (let i = 0; i < STREAMS; i += 50) {
       await Promise.all(Array.from({ length: Math.min(50, STREAMS - i) }, async () => {
-        const q = new HttpPeer(srv.url, agent);
+        const q = new HttpPeer(srv2.url, agent);
         await q.init();
         peers.push(q);
         held.push(await q.openStream());
@@ -245,14 +253,14 @@ async function httpTransport() {
     }
     const openMs = now() - t0;
     await sleep(500);
-    const after = rssKiB(srv.proc.pid);
+    const after = rssKiB(srv2.proc.pid);
     out[name].streams = held.length;
     out[name].perStreamKiB = stat([(after - base) / held.length]);
     out[name].totalMiB = stat([after / 1024]);
     out[name].openMs = openMs;
     for (const r of held) r.destroy();
     agent.destroy();
-    await srv.stop();
+    await srv2.stop();
   }
   const i = out.igmcp, e = out.everything;
   fig('wrk', 'HTTP tools/list throughput (wrk -t2 -c32)', 'req/s', i.rps, e.rps, { op: '>', value: 20000 }, false);
@@ -260,7 +268,10 @@ async function httpTransport() {
   fig('wrk', 'HTTP tools/list p99 latency', 'ms', i.p99, e.p99);
   fig('sse', `server RSS with ${i.streams} SSE streams held`, 'MiB', i.totalMiB, e.totalMiB,
       i.streams === 1000 ? { op: '<', value: 64 } : null);
-  fig('sse', 'memory per held SSE stream', 'KiB', i.perStreamKiB, e.perStreamKiB);
+  fig('sse', 'memory per held SSE stream (its session included)', 'KiB', i.perStreamKiB, e.perStreamKiB);
+  results.notes.push(`SSE: ${i.streams} sessions opened, each with its GET stream held, on a fresh server; ` +
+                     `igmcp took ${(i.openMs / 1000).toFixed(1)} s to open them, server-everything ` +
+                     `${(e.openMs / 1000).toFixed(1)} s`);
 }
 
 /* igmcp serve --sandbox over stdio, every toolset, with the sandbox's
@@ -304,23 +315,29 @@ async function graphCalls() {
     const rate = [];
     const over = [];
     const graph = [];
+    const cpu = [];
     await repeat(REPS, async (rep) => {
       if (kd.reset) await p.admin('POST', 'reset'); // the publishing quota
       const s0 = await p.admin('GET', 'stats');
+      const c0 = cpuUs(p.pid) - threadCpuUs(p.pid, /^MHD/);
       const t0 = now();
       for (let i = 0; i < kd.n; i++) okResult(await kd.call(), `ig ${what}`);
       const ms = now() - t0;
+      const c1 = cpuUs(p.pid) - threadCpuUs(p.pid, /^MHD/);
       const s1 = await p.admin('GET', 'stats');
       const sbxMs = (s1.time_us - s0.time_us) / 1000;
       if (rep >= 0) {
         rate.push(kd.n / (ms / 1000));
         over.push(((ms - sbxMs) * 1000) / kd.n);
         graph.push((s1.requests - s0.requests) / kd.n);
+        cpu.push((c1 - c0) / kd.n);
       }
       return 0;
     });
     fig('graph', `${what}: calls per second`, 'calls/s', stat(rate), null, null, false);
     fig('graph', `${what}: igmcp overhead per call (wall − sandbox time)`, 'µs', stat(over), null,
+        { op: '<', value: 200 });
+    fig('graph', `${what}: igmcp CPU per call (the sandbox's threads excluded)`, 'µs', stat(cpu), null,
         { op: '<', value: 200 });
     results.notes.push(`${what}: ${stat(graph).med} Graph requests per call`);
   }
@@ -469,6 +486,7 @@ async function callScaling() {
 const steps = [['protocol', protocolStdio], ['http', protocolHttp], ['wrk', httpTransport],
                ['graph', graphCalls], ['webhook', webhooks], ['sync', inboxSync], ['scaling', callScaling]];
 const t0 = now();
+const LOAD0 = os.loadavg();
 try {
   for (const [name, fn] of steps) {
     if (ONLY && !ONLY.includes(name)) continue;
@@ -481,6 +499,7 @@ try {
   rmSync(TMP, { recursive: true, force: true });
 }
 results.seconds = (now() - t0) / 1000;
+results.load = { start: LOAD0, end: os.loadavg() };
 results.machine = {
   cores: os.cpus().length, cpu: os.cpus()[0].model.trim(), memGiB: os.totalmem() / 2 ** 30,
   kernel: os.release(), node: process.version,

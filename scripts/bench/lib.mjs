@@ -7,7 +7,7 @@
 // node's own modules: the harness measures servers, it is not one.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -44,6 +44,28 @@ export function cpuUs(pid) {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * TICK_US; // utime, stime
+}
+
+/* Private (unshared) memory of a process, in KiB: USS, from smaps_rollup. */
+export function ussKiB(pid) {
+  const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const get = (k) => Number((t.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
+  return get('Private_Clean') + get('Private_Dirty');
+}
+
+/* CPU (µs) of a process's live threads whose name matches re. */
+export function threadCpuUs(pid, re) {
+  let sum = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      if (!re.test(name)) continue;
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch { /* the thread ended */ }
+  }
+  return sum;
 }
 
 export function freePort() {

@@ -37,7 +37,10 @@ lines.push(`Written by \`make bench${r.quick ? ' BENCH_QUICK=1' : ''}\` on ${r.d
            `in ${Math.round(r.seconds)} s. Machine: ${m.cores} cores (${m.cpu}), ${num(m.memGiB)} GiB of memory, ` +
            `Linux ${m.kernel}, Node ${m.node}. igmcp: \`${m.igmcp}\`, RelWithDebInfo (build-bench/). Baseline: ` +
            `\`@modelcontextprotocol/server-everything\` ${m.everything}, the reference MCP server of the official ` +
-           'TypeScript SDK, driven by the same client in the same run.');
+           'TypeScript SDK, driven by the same client in the same run.' +
+           (r.load ? ` Load average (1 min) at the start ${num(r.load.start[0])}, at the end ` +
+                     `${num(r.load.end[0])}: above 2 means other work shared the 2 cores and the times are ` +
+                     'inflated.' : ''));
 lines.push('');
 lines.push(`Each figure is the median of ${r.reps} runs after a warm-up run, with the min–max spread in ` +
            'brackets (one run where no spread is shown). Everything runs on 127.0.0.1; the client ' +
@@ -72,6 +75,7 @@ lines.push('- Graph-backed calls run against `serve --sandbox` (the emulator in 
            'shares the CPU); the overhead is the wall time of the call at the client minus the time the ' +
            'sandbox spent answering (`GET /__sandbox/stats`, the sum of its `X-Sandbox-Time-Us`), so it ' +
            'includes the client, loopback TCP and libcurl.');
+lines.push('- Profiles of every missed budget: [PROFILES.md](PROFILES.md).');
 lines.push('- Chart: `ratios.png`, how many times better igmcp is than the baseline on the headline figures ' +
            '(log scale).');
 lines.push('');
