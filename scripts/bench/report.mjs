@@ -61,11 +61,23 @@ lines.push('');
 lines.push('The same work at 10× less and 10× more, one run each. A constant rate (or round trips ' +
            'growing in proportion to the work) means linear.');
 lines.push('');
-lines.push('| work | size | result | wall (s) | per unit of work (ms) |');
-lines.push('|---|---|---|---|---|');
+lines.push('| work | size | result | wall (s) | per unit of work (ms) | vs the middle size |');
+lines.push('|---|---|---|---|---|---|');
 for (const s of r.scaling) {
+  /* Time per unit of work against the middle size of the same series:
+   * within ±35 % reads as linear. */
+  const series = r.scaling.filter((x) => x.what === s.what);
+  const mid = series[Math.floor(series.length / 2)];
+  const k = (s.wall / s.work) / (mid.wall / mid.work);
+  let growth = '—';
+  if (s.work > mid.work) {
+    growth = `${num(k)}× per unit: ${k > 1.35 ? 'worse than linear' : k < 1 / 1.35 ? 'better than linear'
+      : 'linear'}`;
+  } else if (s.work < mid.work) {
+    growth = `${num(k)}× per unit${k > 1.35 ? ': fixed costs weigh more' : ''}`;
+  }
   lines.push(`| ${s.what} | ${num(s.work)} | ${num(s.value)} ${s.unit} | ${num(s.wall)} | ` +
-             `${num((s.wall * 1000) / s.work)} |`);
+             `${num((s.wall * 1000) / s.work)} | ${growth} |`);
 }
 lines.push('');
 lines.push('## Notes');
@@ -85,6 +97,8 @@ writeFileSync(MD, lines.join('\n'));
 const heads = r.figures.filter((f) => f.baseline && !/CPU|p50|per call, 8/.test(f.label));
 const dat = heads.map((f) => {
   const x = f.lower ? f.baseline.med / f.igmcp.med : f.igmcp.med / f.baseline.med;
-  return `"${f.label.replace(/"/g, '')}" ${x.toFixed(3)}`;
+  const short = f.label.replace(/ \(.*\)/, '').replace(/^inbox sync of [^:]*: /, 'inbox sync ')
+    .replace(/ with 50 ms per request/, '').replace(/"/g, '');
+  return `"${short.length > 40 ? short.slice(0, 39) + '…' : short}" ${x.toFixed(3)}`;
 });
 writeFileSync(DAT, dat.join('\n') + '\n');
