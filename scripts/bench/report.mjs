@@ -87,6 +87,9 @@ lines.push('- Graph-backed calls run against `serve --sandbox` (the emulator in 
            'shares the CPU); the overhead is the wall time of the call at the client minus the time the ' +
            'sandbox spent answering (`GET /__sandbox/stats`, the sum of its `X-Sandbox-Time-Us`), so it ' +
            'includes the client, loopback TCP and libcurl.');
+lines.push('- Webhooks "without FTS": the store is created by a first start, its FTS triggers are dropped ' +
+           'with the sqlite3 shell, then the server is started again on it.');
+lines.push('- Inbox sync budget: one Graph round trip per 50 requests of the naive plan (batch API).');
 lines.push('- Profiles of every missed budget: [PROFILES.md](PROFILES.md).');
 lines.push('- Chart: `ratios.png`, how many times better igmcp is than the baseline on the headline figures ' +
            '(log scale).');
