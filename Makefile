@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run run-stdio test test-fast asan fuzz valgrind docs snapshots clean
+.PHONY: all deps build run run-stdio test test-fast asan fuzz valgrind docs snapshots bench clean
 
 all: build
 
@@ -51,6 +51,12 @@ FUZZ_TIME ?= 60
 fuzz: deps
 	@sh scripts/fuzz.sh $(FUZZ_TIME)
 
+# Every benchmark (issue 10) on a RelWithDebInfo build in build-bench/,
+# against @modelcontextprotocol/server-everything: bench/RESULTS.md and
+# bench/ratios.png (~20 minutes; BENCH_QUICK=1 for a fast pass).
+bench:
+	@sh scripts/bench/run.sh
+
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -62,4 +68,4 @@ snapshots: build
 	@node scripts/toolsnaps.mjs --update $(BUILD)/igmcp tests/snapshots
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-valgrind
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-valgrind build-bench

@@ -6,13 +6,17 @@
 # conformance suite and the Node 22 it needs (Debian's is 20) into
 # tests/conformance.
 #
-# Usage: scripts/deps.sh [--no-npm]
+# Usage: scripts/deps.sh [--no-npm | --bench]
+# --bench adds what `make bench` needs: wrk and gnuplot from Debian and the
+# reference MCP server (@modelcontextprotocol/server-everything, pinned in
+# bench/package.json) in bench/node_modules.
 set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config libjansson-dev \
 libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev \
 libcmocka-dev json-schema-test-suite sqlite3 clang libclang-rt-14-dev \
 nodejs npm"
+if [ "${1:-}" = "--bench" ]; then PKGS="$PKGS wrk gnuplot-nox"; fi
 
 missing=""
 for p in $PKGS; do
@@ -46,13 +50,15 @@ if [ "${1:-}" = "--no-npm" ]; then exit 0; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # npm ci again only when package.json or the lock changed since the stamp.
-for dir in "$root/tests/e2e" "$root/tests/conformance"; do
+dirs="$root/tests/e2e $root/tests/conformance"
+if [ "${1:-}" = "--bench" ]; then dirs="$dirs $root/bench"; fi
+for dir in $dirs; do
   stamp="$dir/node_modules/.igmcp-deps"
   if [ -f "$dir/package.json" ] && \
      { [ ! -f "$stamp" ] || [ "$dir/package.json" -nt "$stamp" ] ||
        [ "$dir/package-lock.json" -nt "$stamp" ]; }; then
     echo "deps: installing JavaScript test tools into" \
-         "tests/$(basename "$dir")/node_modules" >&2
+         "${dir#"$root"/}/node_modules" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
     touch "$stamp"
   fi

@@ -518,6 +518,10 @@ sbx_admin(struct sbx_req *r, const char *sub)
     }
     sb->log_next = sb->log_count = 0;
     r->resp = json_pack("{s:b}", "ok", 1);
+  } else if (strcmp(sub, "stats") == 0 && method_is(r, "GET")) {
+    r->resp = json_pack("{s:I,s:I}", "requests", (json_int_t)
+      __atomic_load_n(&sb->stat_requests, __ATOMIC_RELAXED), "time_us",
+      (json_int_t)__atomic_load_n(&sb->stat_time_us, __ATOMIC_RELAXED));
   } else if (!sbx_admin_hooks(r, sub)) {
     admin_err(r, 404, "no such admin endpoint");
   }

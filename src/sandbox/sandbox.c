@@ -459,7 +459,15 @@ build_response(struct sbx_req *r, int admin, int64_t t0)
     if (r->location != NULL)
       MHD_add_response_header(resp, "Location", r->location);
   }
-  snprintf(num, sizeof(num), "%lld", (long long)(now_us() - t0));
+  {
+    int64_t took = now_us() - t0;
+    snprintf(num, sizeof(num), "%lld", (long long)took);
+    if (!admin) {
+      __atomic_add_fetch(&r->sb->stat_requests, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch(&r->sb->stat_time_us, (uint64_t)took,
+                         __ATOMIC_RELAXED);
+    }
+  }
   MHD_add_response_header(resp, "X-Sandbox-Time-Us", num);
   return resp;
 }

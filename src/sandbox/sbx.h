@@ -124,6 +124,10 @@ struct sandbox {
   size_t log_next;      /* slot the next entry goes to */
   size_t log_count;
   int stopping;
+  /* Graph (not admin) requests answered and their X-Sandbox-Time-Us
+   * summed, atomics, for GET /__sandbox/stats (the benchmarks). */
+  uint64_t stat_requests;
+  uint64_t stat_time_us;
   struct sbx_hooks hooks;  /* outgoing webhooks (hooks.h) */
   struct sbx_oauth *oauth; /* codes and issued tokens (routes_oauth.c) */
   const struct sbx_ident *ident; /* the account this state answers as */

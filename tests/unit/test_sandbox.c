@@ -1308,6 +1308,20 @@ test_fault_delay(void **state)
   assert_true(strtol(header(&s.r, "X-Sandbox-Time-Us", h, sizeof(h)), NULL,
                      10) >= 600000);
   resp_free(&s.r);
+  /* GET /__sandbox/stats sums the Graph requests' times, delays included
+   * (the benchmarks subtract it); admin requests are not counted. */
+  assert_int_equal(get("/__sandbox/stats", &r), 200);
+  assert_true(json_integer_value(json_object_get(r.json, "requests")) >= 2);
+  assert_true(json_integer_value(json_object_get(r.json, "time_us")) >=
+              600000);
+  {
+    json_int_t n = json_integer_value(json_object_get(r.json, "requests"));
+    resp_free(&r);
+    assert_int_equal(get("/__sandbox/stats", &r), 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "requests")),
+                     n);
+  }
+  resp_free(&r);
 }
 
 /* ---- request log and robustness --------------------------------------- */
