@@ -77,6 +77,9 @@ struct mcp_server {
   char version[16];
   struct mcp_res *res;    /* resources; NULL without a store */
   struct mcp_pending *asks; /* our requests to the client (elicitation) */
+  char *tools_text;       /* the legacy tools/list result, serialized once
+                           * per registry selection (tools_gen) */
+  unsigned long tools_gen;
   int client_elicit;      /* initialize: the client can be asked (form) */
 };
 
@@ -136,6 +139,43 @@ send_to(struct mcp_server *s, json_t *msg, const char *related, int final)
   pthread_mutex_unlock(&s->out_mu);
   free(text);
   json_decref(msg);
+}
+
+/* tools/list without a cursor, the call agents and clients repeat: the
+ * result is serialized once per server and the answer is assembled around
+ * the request's id, instead of copying and printing some 30 KB of schemas
+ * each time (jansson was 70 % of its cost). */
+static json_t *do_tools_list(const json_t *params, int modern, int *code,
+                             const char **why);
+
+static void
+send_tools_list(struct mcp_server *s, const json_t *id)
+{
+  char key[128], *idtext, *text;
+  struct mcp_out o = { NULL, 1, 0 };
+
+  idtext = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+  pthread_mutex_lock(&s->mu);
+  if (s->tools_text == NULL || s->tools_gen != registry_generation()) {
+    int code = 0;
+    const char *why = NULL;
+    json_t *res = do_tools_list(NULL, 0, &code, &why);
+    free(s->tools_text);
+    s->tools_gen = registry_generation();
+    s->tools_text = json_dumps(res, JSON_COMPACT);
+    json_decref(res);
+  }
+  text = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}",
+                   idtext != NULL ? idtext : "null",
+                   s->tools_text != NULL ? s->tools_text : "{\"tools\":[]}");
+  pthread_mutex_unlock(&s->mu);
+  jsonrpc_id_key(id, key, sizeof(key));
+  o.related = key;
+  pthread_mutex_lock(&s->out_mu);
+  s->cfg.write(s->cfg.write_arg, text, strlen(text), &o);
+  pthread_mutex_unlock(&s->out_mu);
+  free(idtext);
+  free(text);
 }
 
 /* Answers the request id; steals msg. */
@@ -1016,6 +1056,11 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
   } else if (strcmp(method, "ping") == 0) {
     res = json_object();
   } else if (strcmp(method, "tools/list") == 0) {
+    const json_t *cur = json_object_get(m->params, "cursor");
+    if (m->id != NULL && (cur == NULL || json_is_null(cur))) {
+      send_tools_list(s, m->id);
+      return;
+    }
     res = do_tools_list(m->params, 0, &code, &why);
   } else if (strcmp(method, "tools/call") == 0) {
     do_tools_call(s, m->id, m->params, 0);
@@ -1173,6 +1218,7 @@ mcp_server_free(struct mcp_server *s)
   mcp_server_shutdown(s, 0);
   mcp_res_free(s->res);
   mcp_pending_free(s->asks);
+  free(s->tools_text);
   if (!s->cfg.shared_log)
     log_set_sink(NULL, NULL);
   pthread_mutex_destroy(&s->mu);

@@ -58,6 +58,7 @@ static size_t naliases;
 static json_t *list; /* the enabled tools' objects */
 static int read_only_mode;
 static int dry_run_mode;
+static unsigned long generation; /* registry_select calls, for caches */
 static int confirm_mode;
 
 /* Added to the inputSchema of read-only tools and of tools with detail
@@ -424,6 +425,7 @@ registry_select(const struct registry_filter *f, struct err *e)
     return ERR_CONFIG;
   read_only_mode = f->read_only;
   dry_run_mode = f->dry_run;
+  __atomic_add_fetch(&generation, 1, __ATOMIC_RELEASE);
   confirm_mode = f->confirm_writes;
   json_decref(list);
   list = json_array();
@@ -578,4 +580,10 @@ int
 reg_confirm_writes(void)
 {
   return confirm_mode;
+}
+
+unsigned long
+registry_generation(void)
+{
+  return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }

@@ -47,6 +47,9 @@ struct registry_filter {
   int confirm_writes; /* public-facing writes ask the user first */
 };
 int registry_select(const struct registry_filter *f, struct err *e);
+/* Changes with every registry_select: what a cache of registry_list's
+ * serialization compares. */
+unsigned long registry_generation(void);
 
 /* Every tool accepts "account" (registry_call takes it out and picks the
  * account); with n > 1 accounts configured the inputSchemas list it, with
