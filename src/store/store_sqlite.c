@@ -35,6 +35,41 @@ reset_all(struct sq *q)
   for (int i = 0; i < SQ_NSLOTS; i++)
     if (q->st[i] != NULL)
       sqlite3_reset(q->st[i]);
+  for (int i = 0; i < SQ_QCACHE && q->qc[i].sql != NULL; i++)
+    sqlite3_reset(q->qc[i].st);
+  while (q->nowned > 0)
+    sqlite3_finalize(q->owned[--q->nowned]);
+}
+
+sqlite3_stmt *
+sq__query(struct sq *q, const char *sql, struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  int i;
+
+  for (i = 0; i < SQ_QCACHE && q->qc[i].sql != NULL; i++) {
+    if (q->qc[i].sql == sql) {
+      sqlite3_reset(q->qc[i].st);
+      sqlite3_clear_bindings(q->qc[i].st);
+      return q->qc[i].st;
+    }
+  }
+  if (i == SQ_QCACHE && q->nowned == SQ_QOWNED) {
+    err_set(e, ERR_INTERNAL, "store: too many distinct queries at once");
+    return NULL;
+  }
+  if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                         NULL) != SQLITE_OK) {
+    sq__fail(q, e, "query");
+    return NULL;
+  }
+  if (i < SQ_QCACHE) {
+    q->qc[i].sql = sql;
+    q->qc[i].st = st;
+  } else {
+    q->owned[q->nowned++] = st;
+  }
+  return st;
 }
 
 void
@@ -313,6 +348,8 @@ sq_close(struct store *s)
 
   for (int i = 0; i < SQ_NSLOTS; i++)
     sqlite3_finalize(q->st[i]);
+  for (int i = 0; i < SQ_QCACHE && q->qc[i].sql != NULL; i++)
+    sqlite3_finalize(q->qc[i].st);
   sqlite3_close_v2(q->db);
   pthread_mutex_destroy(&q->mu);
   free(q);

@@ -56,11 +56,22 @@ enum sq_slot {
   SQ_NSLOTS
 };
 
+#define SQ_QCACHE 32
+#define SQ_QOWNED 8
+
 struct sq {
   struct store base; /* first, so a struct store * is a struct sq * */
   sqlite3 *db;
   pthread_mutex_t mu;
   sqlite3_stmt *st[SQ_NSLOTS];
+  /* Read queries prepared once, keyed by their SQL text's address (a
+   * string literal): sq__query. */
+  struct {
+    const char *sql;
+    sqlite3_stmt *st;
+  } qc[SQ_QCACHE];
+  sqlite3_stmt *owned[SQ_QOWNED]; /* past the cache: finalized on unlock */
+  int nowned;
 };
 
 #define SQ(s) ((struct sq *)(void *)(s))
@@ -85,6 +96,11 @@ sqlite3_stmt *sq__stmt(struct sq *q, enum sq_slot slot, const char *sql,
 /* Steps st once, expecting SQLITE_DONE or SQLITE_ROW; -1 and e otherwise.
  * Returns 0 for DONE, 1 for ROW. */
 int sq__step(struct sq *q, sqlite3_stmt *st, struct err *e, const char *what);
+/* A statement for sql, a string literal, prepared on first use and kept
+ * (reset, bindings cleared) for the next call; the caller holds the lock
+ * and never finalizes it: sq__unlock resets it (or, past SQ_QCACHE
+ * distinct texts, finalizes the one-off statement). */
+sqlite3_stmt *sq__query(struct sq *q, const char *sql, struct err *e);
 
 /* Binds s, or NULL when s is NULL. */
 void sq__text(sqlite3_stmt *st, int i, const char *s);

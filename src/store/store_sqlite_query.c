@@ -40,16 +40,11 @@
   " LEFT JOIN windows w ON w.account_id = c.account_id"                     \
   "   AND w.user_id = c.user_id"
 
+/* Every query here is a string literal: prepared once, then reused. */
 static sqlite3_stmt *
 prepare(struct sq *q, const char *sql, struct err *e)
 {
-  sqlite3_stmt *st = NULL;
-
-  if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    sq__fail(q, e, "query");
-    return NULL;
-  }
-  return st;
+  return sq__query(q, sql, e);
 }
 
 /* Sets key to column i's text, leaving it out when NULL. */
@@ -173,7 +168,6 @@ sq__list_inbox(struct store *s, const char *account_id, int64_t now_ms,
     out = NULL;
   }
 out:
-  sqlite3_finalize(st);
   sq__unlock(q);
   return out;
 }
@@ -273,7 +267,6 @@ find_conversation(struct sq *q, const char *account_id, const char *who,
   } else {
     sq__fail(q, e, "conversation");
   }
-  sqlite3_finalize(st);
   return c;
 }
 
@@ -339,9 +332,6 @@ history_page(struct sq *q, int64_t conv, int64_t before_ms, int limit,
     json_array_remove(list, --n);
   ret = 0;
 out:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ed);
-  sqlite3_finalize(re);
   return ret;
 }
 
@@ -443,7 +433,6 @@ unanswered_dms(struct sq *q, const char *account_id, int64_t now_ms,
   }
   if (rc != SQLITE_DONE)
     sq__fail(q, e, "unanswered");
-  sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -468,7 +457,6 @@ unanswered_comments(struct sq *q, const char *account_id, int64_t now_ms,
     json_array_append_new(list, comment_json(st, now_ms));
   if (rc != SQLITE_DONE)
     sq__fail(q, e, "unanswered comments");
-  sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -529,7 +517,6 @@ sq__list_events(struct store *s, const char *account_id, const char *kind,
     out = NULL;
   }
 out:
-  sqlite3_finalize(st);
   sq__unlock(q);
   return out;
 }
