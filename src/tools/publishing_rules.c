@@ -254,6 +254,51 @@ pub_set_resolver(pub_resolve_fn fn)
   resolver = fn != NULL ? fn : resolve_system;
 }
 
+/* The verdicts of recent lookups, so a batch of posts from one host (or
+ * a slow resolver) costs one lookup a minute, not one a call. */
+#define VERDICT_CACHE 32
+#define VERDICT_TTL_MS 60000
+static struct {
+  char host[256];
+  int64_t until_ms;
+  int blocked;
+  char shown[64];
+} verdicts[VERDICT_CACHE];
+static unsigned verdict_next;
+static pthread_mutex_t verdict_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+verdict_get(const char *host, int *blocked, char *shown, size_t len)
+{
+  int64_t now = clock_mono_ms();
+  int found = 0;
+
+  pthread_mutex_lock(&verdict_mu);
+  for (int i = 0; i < VERDICT_CACHE && !found; i++) {
+    if (verdicts[i].until_ms > now && strcmp(verdicts[i].host, host) == 0) {
+      *blocked = verdicts[i].blocked;
+      snprintf(shown, len, "%s", verdicts[i].shown);
+      found = 1;
+    }
+  }
+  pthread_mutex_unlock(&verdict_mu);
+  return found;
+}
+
+static void
+verdict_put(const char *host, int blocked, const char *shown)
+{
+  unsigned i;
+
+  pthread_mutex_lock(&verdict_mu);
+  i = verdict_next++ % VERDICT_CACHE;
+  snprintf(verdicts[i].host, sizeof(verdicts[i].host), "%s", host);
+  snprintf(verdicts[i].shown, sizeof(verdicts[i].shown), "%s", shown);
+  verdicts[i].blocked = blocked;
+  verdicts[i].until_ms = clock_mono_ms() + VERDICT_TTL_MS;
+  pthread_mutex_unlock(&verdict_mu);
+}
+
 /* 1 when host is a name (not an IP literal) that resolves to an address
  * Meta must not be sent to; the address is written to shown. */
 static int
@@ -262,20 +307,25 @@ resolves_blocked(const char *host, char *shown, size_t len)
   struct pub_addr a[PUB_RESOLVE_MAX];
   struct in_addr a4;
   unsigned char a6[16];
-  int n;
+  int n, blocked = 0;
 
+  shown[0] = '\0';
   if (inet_aton(host, &a4) != 0 || inet_pton(AF_INET6, host, a6) == 1)
     return 0;
+  if (resolver == resolve_system && verdict_get(host, &blocked, shown, len))
+    return blocked;
   n = resolver(host, a, PUB_RESOLVE_MAX, PUB_RESOLVE_TIMEOUT_MS);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && !blocked; i++) {
     uint32_t v4 = (uint32_t)a[i].b[0] << 24 | (uint32_t)a[i].b[1] << 16 |
                   (uint32_t)a[i].b[2] << 8 | a[i].b[3];
     if (a[i].v6 ? v6_blocked(a[i].b) : v4_blocked(v4)) {
       inet_ntop(a[i].v6 ? AF_INET6 : AF_INET, a[i].b, shown, (socklen_t)len);
-      return 1;
+      blocked = 1;
     }
   }
-  return 0;
+  if (resolver == resolve_system)
+    verdict_put(host, blocked, shown);
+  return blocked;
 }
 
 int

@@ -40,7 +40,7 @@ int pub_check_caption(const char *caption, char *err, size_t errlen);
  * multicast, reserved or cloud-metadata range; no user:password@; and a
  * host name that resolves (within 2 s) to such an address is refused too
  * (a name that does not resolve passes: Meta reports what it cannot
- * fetch).  Redirects are not followed: igmcp never fetches the URL.  field
+ * fetch); a host's verdict is kept for a minute.  Redirects are not followed: igmcp never fetches the URL.  field
  * names the argument in the message. */
 /* A resolved address: 4 bytes (v6 0) or 16 (v6 1), network order. */
 struct pub_addr {
