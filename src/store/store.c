@@ -76,6 +76,43 @@ store_ingest(struct store *s, const void *raw, size_t len, json_t *events,
 }
 
 int
+store_ingest_many(struct store *s, struct store_batch_item *items, size_t n,
+                  struct err *e)
+{
+  struct err ge = { 0 };
+  size_t i, ok = 0;
+  int rc = 0;
+
+  for (i = 0; i < n; i++) {
+    memset(&items[i].res, 0, sizeof(items[i].res));
+    err_clear(&items[i].err);
+    items[i].rc = 0;
+    if (!json_is_array(items[i].events)) {
+      err_set(&items[i].err, ERR_INVALID, "store: events must be an array");
+      items[i].rc = -1;
+    } else {
+      ok++;
+    }
+  }
+  /* One transaction for all of them when every item is well formed. */
+  if (ok == n && n > 1 && s->ops->ingest_many != NULL &&
+      s->ops->ingest_many(s, items, n, &ge) == 0)
+    return 0;
+  for (i = 0; i < n; i++) {
+    struct store_batch_item *it = &items[i];
+    if (it->rc == 0 && store_ingest(s, it->raw, it->len, it->events,
+                                    &it->res, &it->err) != 0)
+      it->rc = -1;
+    if (it->rc != 0 && rc == 0) {
+      rc = -1;
+      if (e != NULL)
+        *e = it->err;
+    }
+  }
+  return rc;
+}
+
+int
 store_put_messages(struct store *s, const char *account_id,
                    const char *graph_id, const char *user_id,
                    int64_t updated_ms, json_t *messages,

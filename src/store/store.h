@@ -44,6 +44,17 @@ struct store_result {
   int body_duplicate;
 };
 
+/* One delivery of a store_ingest_many batch: the arguments of
+ * store_ingest in, its outcome out (rc 0 or -1, res, err). */
+struct store_batch_item {
+  const void *raw;
+  size_t len;
+  json_t *events;
+  int rc;
+  struct store_result res;
+  struct err err;
+};
+
 /* Filters for store_search.  kind: "dm", "comment" or "all" (NULL = all);
  * user_id: the other party of a DM or a comment's author (NULL = any);
  * since_ms/until_ms: inclusive bounds on the item's time (0 = open). */
@@ -75,6 +86,10 @@ struct store_ops {
   void (*close)(struct store *s);
   int (*ingest)(struct store *s, const void *raw, size_t len,
                 json_t *events, struct store_result *res, struct err *e);
+  /* Every item in one transaction, all or nothing: -1 (e says why) leaves
+   * nothing stored.  May be NULL: store_ingest_many then uses ingest. */
+  int (*ingest_many)(struct store *s, struct store_batch_item *items,
+                     size_t n, struct err *e);
   int (*put_messages)(struct store *s, const char *account_id,
                       const char *graph_id, const char *user_id,
                       int64_t updated_ms, json_t *messages,
@@ -149,6 +164,21 @@ char *store_default_path(void);
  */
 int store_ingest(struct store *s, const void *raw, size_t len, json_t *events,
                  struct store_result *res, struct err *e);
+
+/*
+ * Group commit: stores n deliveries as store_ingest would, one after the
+ * other, but in ONE transaction and one fsync, and returns after its
+ * COMMIT.  Each item gets its own outcome (rc, res, err), the same as
+ * store_ingest would have given it in that order (a key repeated across
+ * items counts as a duplicate in the later one).  When the combined
+ * transaction fails (an invalid item, a database error), nothing of it is
+ * kept and the items are stored one by one, each in its own transaction,
+ * so one bad delivery does not fail the others.  Returns 0 when every item
+ * was stored, -1 when at least one was not (see its rc and err; e then
+ * copies the first such error).
+ */
+int store_ingest_many(struct store *s, struct store_batch_item *items,
+                      size_t n, struct err *e);
 
 /*
  * Backfill: upserts a page of Graph messages (the data array of

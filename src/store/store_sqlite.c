@@ -448,6 +448,7 @@ static const struct store_ops sqlite_ops = {
   .name = "sqlite",
   .close = sq_close,
   .ingest = sq__ingest,
+  .ingest_many = sq__ingest_many,
   .put_messages = sq__put_messages,
   .list_inbox = sq__list_inbox,
   .get_history = sq__get_history,

@@ -398,31 +398,29 @@ event_add(struct sq *q, const struct ev *v, int64_t body, int64_t now,
   return 0;
 }
 
-int
-sq__ingest(struct store *s, const void *raw, size_t len, json_t *events,
-           struct store_result *res, struct err *e)
+/* One delivery, inside the transaction the caller opened and will end;
+ * res is filled as it goes (the caller zeroes it on failure). */
+static int
+ingest_one(struct sq *q, const void *raw, size_t len, json_t *events,
+           int64_t now, struct store_result *res, struct err *e)
 {
-  struct sq *q = SQ(s);
-  int64_t now = clock_wall_ms(), body = 0;
+  int64_t body = 0;
   json_t *o;
   size_t i;
   struct ev v;
   int dup;
 
   res->received = (int)json_array_size(events);
-  sq__lock(q);
-  if (sq__begin(q, e) < 0)
-    goto fail;
   if (raw != NULL &&
       body_keep(q, raw, len, now, &body, &res->body_duplicate, e) < 0)
-    goto fail;
+    return -1;
   json_array_foreach(events, i, o) {
     if (ev_read(o, i, &v, e) < 0)
-      goto fail;
+      return -1;
     if (sq__account(q, v.account, now, e) < 0 ||
         event_add(q, &v, body, now, &dup, e) < 0) {
       sq__at_item(e, "event", i, v.key);
-      goto fail;
+      return -1;
     }
     if (dup) {
       res->duplicates++;
@@ -430,9 +428,54 @@ sq__ingest(struct store *s, const void *raw, size_t len, json_t *events,
     }
     if (apply(q, &v, now, e) < 0) {
       sq__at_item(e, "event", i, v.key);
-      goto fail;
+      return -1;
     }
     res->applied++;
+  }
+  return 0;
+}
+
+int
+sq__ingest(struct store *s, const void *raw, size_t len, json_t *events,
+           struct store_result *res, struct err *e)
+{
+  struct sq *q = SQ(s);
+  int64_t now = clock_wall_ms();
+
+  sq__lock(q);
+  if (sq__begin(q, e) < 0 ||
+      ingest_one(q, raw, len, events, now, res, e) < 0 ||
+      sq__commit(q, e) < 0) {
+    sq__rollback(q);
+    sq__unlock(q);
+    res->applied = res->duplicates = res->body_duplicate = 0;
+    res->received = (int)json_array_size(events);
+    return -1;
+  }
+  sq__unlock(q);
+  return 0;
+}
+
+/* Group commit: every item in one transaction, all or nothing; on -1 the
+ * items' results are zeroed and store_ingest_many stores them one by one. */
+int
+sq__ingest_many(struct store *s, struct store_batch_item *items, size_t n,
+                struct err *e)
+{
+  struct sq *q = SQ(s);
+  int64_t now = clock_wall_ms();
+  size_t i;
+
+  sq__lock(q);
+  if (sq__begin(q, e) < 0)
+    goto fail;
+  for (i = 0; i < n; i++) {
+    struct store_batch_item *it = &items[i];
+    if (ingest_one(q, it->raw, it->raw == NULL ? 0 : it->len, it->events,
+                   now, &it->res, e) < 0) {
+      sq__at_item(e, "delivery", i, "-");
+      goto fail;
+    }
   }
   if (sq__commit(q, e) < 0)
     goto fail;
@@ -442,6 +485,7 @@ sq__ingest(struct store *s, const void *raw, size_t len, json_t *events,
 fail:
   sq__rollback(q);
   sq__unlock(q);
-  res->applied = res->duplicates = res->body_duplicate = 0;
+  for (i = 0; i < n; i++)
+    memset(&items[i].res, 0, sizeof(items[i].res));
   return -1;
 }

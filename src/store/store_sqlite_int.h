@@ -178,6 +178,8 @@ int sq__schema_version(void);
 /* store_sqlite_ingest.c, store_sqlite_backfill.c */
 int sq__ingest(struct store *s, const void *raw, size_t len, json_t *events,
                struct store_result *res, struct err *e);
+int sq__ingest_many(struct store *s, struct store_batch_item *items,
+                    size_t n, struct err *e);
 int sq__put_messages(struct store *s, const char *account_id,
                      const char *graph_id, const char *user_id,
                      int64_t updated_ms, json_t *messages,

@@ -27,7 +27,8 @@
  * every mcp_server_handle; the sessions' workers call session_write; the
  * keeper reaps ended sessions and sends keep-alive comments; the webhook
  * pool (h->wh_pool) stores deliveries.  One mutex, h->mu, guards the
- * session table, every stream and every webhook job's state.  It is never held
+ * session table, every stream, every webhook job's state and the queue of
+ * deliveries waiting for a group commit.  It is never held
  * while calling into an mcp_server or logging (session_write runs with the
  * server's output mutex and maybe the log mutex held, and takes h->mu), so
  * the lock order is: log, server out_mu, h->mu, MHD's internal locks.
@@ -146,6 +147,9 @@ struct http_server {
   struct pool *wh_pool;        /* the webhook receiver's workers */
   int wh_running;              /* webhook jobs not yet done */
   int wh_conns;                /* webhook connections not yet completed */
+  struct wh_job *wh_queue;     /* checked deliveries waiting for a COMMIT */
+  struct wh_job *wh_qlast;     /* the last of them */
+  int wh_committing;           /* a worker is committing the queue */
   long nstreams;               /* streams not yet freed */
   int closing;                 /* http_stop began: refuse requests */
   int stopping;                /* the keeper may exit once dead is empty */

@@ -9,9 +9,16 @@
  * body to a struct wh_job, suspends the connection and queues the job on
  * the receiver's own small pool (h->wh_pool), so an fsync of a large
  * delivery never stalls MCP traffic, and MCP calls never delay a delivery.
- * The worker fills in the answer and resumes the connection; the access
- * handler, called again, sends it.  Job state (done, suspended, orphan)
- * is guarded by h->mu, as streams are (http_int.h).
+ * The worker checks the signature and parses, then queues the delivery
+ * for a group commit: the worker that finds no commit running becomes the
+ * committer and stores everything queued at that moment (up to
+ * WH_BATCH_MAX deliveries) in one transaction with store_ingest_many,
+ * again until the queue is empty; the other worker meanwhile checks the
+ * next deliveries and queues them.  Every delivery of a batch is answered
+ * only after the shared COMMIT.  The committer fills in each answer and
+ * resumes each connection; the access handler, called again, sends it.
+ * Job state (done, suspended, orphan) and the queue are guarded by h->mu,
+ * as streams are (http_int.h).
  *
  * Ownership: the job belongs to the connection's struct conn until it is
  * done.  If the connection completes first (the client went away), the
@@ -35,6 +42,9 @@
 /* Unknown events logged one by one per delivery; the rest are counted. */
 #define WH_LOG_UNKNOWN 5
 
+/* Deliveries stored by one group commit at most. */
+#define WH_BATCH_MAX 64
+
 struct wh_job {
   struct http_server *h;
   struct MHD_Connection *conn;
@@ -45,6 +55,10 @@ struct wh_job {
   int done;          /* answered; the worker no longer touches the job */
   int suspended;     /* we suspended conn and must resume it */
   int orphan;        /* the connection completed first: the worker frees */
+  json_t *events;    /* parsed, waiting for the commit */
+  int unparsed;      /* signed but unreadable: kept raw, no events */
+  int64_t t0;        /* when the worker took it */
+  struct wh_job *next; /* the next in h->wh_queue */
 };
 
 /* ---- answers -------------------------------------------------------- */
@@ -181,60 +195,66 @@ publish(json_t *events)
   json_decref(seen);
 }
 
-/* Checks, parses and stores one delivery; sets the job's answer. */
-static void
-deliver(struct wh_job *j)
+/* Checks the signature and parses; 0 when the delivery is to be stored
+ * (j->events set), -1 when it is answered already (401). */
+static int
+check(struct wh_job *j)
 {
-  struct http_server *h = j->h;
-  const char *secret = h->cfg.app_secret;
-  struct store_result res = { 0 };
+  const char *secret = j->h->cfg.app_secret;
   struct err e = { 0 };
-  json_t *events, *empty = NULL;
-  int64_t t0 = clock_mono_ms();
 
+  j->t0 = clock_mono_ms();
   if (!webhook_signature_ok(j->sig, j->body.data, j->body.len, secret,
                             strlen(secret))) {
     log_warnx("webhook: refused a delivery of %zu bytes: wrong "
               "X-Hub-Signature-256", j->body.len);
     j->status = 401;
     j->answer = error_body("missing or invalid X-Hub-Signature-256");
-    return;
+    return -1;
   }
-  events = webhook_parse(j->body.data != NULL ? j->body.data : "",
-                         j->body.len, &e);
-  if (events == NULL) {
+  j->events = webhook_parse(j->body.data != NULL ? j->body.data : "",
+                            j->body.len, &e);
+  if (j->events == NULL) {
     char why[sizeof(e.msg)];
     /* Signed by Meta but unreadable: keep the raw body and acknowledge,
      * or Meta would re-send it for days. */
     log_warnx("webhook: kept a signed delivery of %zu bytes that does not "
               "parse: %s", j->body.len, loggable(e.msg, why, sizeof(why)));
-    events = empty = json_array();
-    err_clear(&e);
+    j->events = json_array();
+    j->unparsed = 1;
   }
-  if (store_ingest(h->cfg.store, j->body.data, j->body.len, events, &res,
-                   &e) != 0) {
-    char why[sizeof(e.msg)];
+  return 0;
+}
+
+/* Sets the answer of a delivery the store has committed (rc 0) or
+ * refused, logs and publishes; after the COMMIT. */
+static void
+stored(struct wh_job *j, int rc, const struct store_result *res,
+       const struct err *e)
+{
+  if (rc != 0) {
+    char why[sizeof(e->msg)];
     /* Nothing stored: Meta will re-send. */
     log_errorx("webhook: cannot store a delivery of %zu bytes: %s",
-               j->body.len, loggable(e.msg, why, sizeof(why)));
+               j->body.len, loggable(e->msg, why, sizeof(why)));
     j->status = 500;
     j->answer = error_body("the delivery could not be stored; retry");
-    json_decref(events);
-    return;
+  } else {
+    j->status = 200;
+    j->answer = xasprintf("{\"received\":%d,\"applied\":%d,"
+                          "\"duplicates\":%d}", res->received, res->applied,
+                          res->duplicates);
+    if (!j->unparsed)
+      log_unknown(j->events);
+    log_debug("webhook: %d events (%d new, %d duplicates%s) stored in "
+              "%lld ms", res->received, res->applied, res->duplicates,
+              res->body_duplicate ? ", body seen before" : "",
+              (long long)(clock_mono_ms() - j->t0));
+    if (res->applied > 0)
+      publish(j->events);
   }
-  j->status = 200;
-  j->answer = xasprintf("{\"received\":%d,\"applied\":%d,"
-                        "\"duplicates\":%d}", res.received, res.applied,
-                        res.duplicates);
-  if (empty == NULL)
-    log_unknown(events);
-  log_debug("webhook: %d events (%d new, %d duplicates%s) stored in "
-            "%lld ms", res.received, res.applied, res.duplicates,
-            res.body_duplicate ? ", body seen before" : "",
-            (long long)(clock_mono_ms() - t0));
-  if (res.applied > 0)
-    publish(events);
-  json_decref(events);
+  json_decref(j->events);
+  j->events = NULL;
 }
 
 static void
@@ -243,18 +263,17 @@ job_free(struct wh_job *j)
   buf_free(&j->body);
   free(j->sig);
   free(j->answer);
+  json_decref(j->events);
   free(j);
 }
 
-/* The pool task: deliver, then hand the answer back to the connection. */
+/* Hands the answer back to the connection (or frees an orphan). */
 static void
-job_run(void *arg)
+job_done(struct wh_job *j)
 {
-  struct wh_job *j = arg;
   struct http_server *h = j->h;
   int orphan;
 
-  deliver(j);
   pthread_mutex_lock(&h->mu);
   j->done = 1;
   if (j->suspended) {
@@ -267,6 +286,72 @@ job_run(void *arg)
   pthread_mutex_unlock(&h->mu);
   if (orphan)
     job_free(j);
+}
+
+/* The committer: stores what is queued, WH_BATCH_MAX at a time, in one
+ * transaction per batch (store_ingest_many falls back to one delivery per
+ * transaction when the batch fails), until the queue is empty. */
+static void
+commit_queued(struct http_server *h)
+{
+  struct wh_job **batch = xcalloc(WH_BATCH_MAX, sizeof(*batch));
+  struct store_batch_item *items = xcalloc(WH_BATCH_MAX, sizeof(*items));
+  size_t i, n;
+
+  for (;;) {
+    pthread_mutex_lock(&h->mu);
+    for (n = 0; n < WH_BATCH_MAX && h->wh_queue != NULL; n++) {
+      batch[n] = h->wh_queue;
+      h->wh_queue = batch[n]->next;
+      batch[n]->next = NULL;
+    }
+    if (h->wh_queue == NULL)
+      h->wh_qlast = NULL;
+    if (n == 0)
+      h->wh_committing = 0;
+    pthread_mutex_unlock(&h->mu);
+    if (n == 0)
+      break;
+    memset(items, 0, WH_BATCH_MAX * sizeof(*items));
+    for (i = 0; i < n; i++) {
+      items[i].raw = batch[i]->body.data;
+      items[i].len = batch[i]->body.len;
+      items[i].events = batch[i]->events;
+    }
+    store_ingest_many(h->cfg.store, items, n, NULL);
+    for (i = 0; i < n; i++) {
+      stored(batch[i], items[i].rc, &items[i].res, &items[i].err);
+      job_done(batch[i]);
+    }
+  }
+  free(items);
+  free(batch);
+}
+
+/* The pool task: check, then queue for the group commit, and commit the
+ * queue when no other worker is doing so. */
+static void
+job_run(void *arg)
+{
+  struct wh_job *j = arg;
+  struct http_server *h = j->h;
+  int lead = 0;
+
+  if (check(j) != 0) {
+    job_done(j);
+    return;
+  }
+  pthread_mutex_lock(&h->mu);
+  if (h->wh_qlast != NULL)
+    h->wh_qlast->next = j;
+  else
+    h->wh_queue = j;
+  h->wh_qlast = j;
+  if (!h->wh_committing)
+    lead = h->wh_committing = 1;
+  pthread_mutex_unlock(&h->mu);
+  if (lead)
+    commit_queued(h);
 }
 
 /* Sends the job's answer once it is done, or suspends the connection

@@ -540,6 +540,99 @@ test_batch_1000_atomic(void **state)
   store_close(s);
 }
 
+/* store_ingest_many: several deliveries in one call, each with its own
+ * counts (a key or a body repeated across items counts in the later one);
+ * a bad item makes the batch fall back to one delivery per transaction,
+ * so the good ones are stored and only the bad one fails. */
+static void
+test_ingest_many(void **state)
+{
+  struct store *s = open_db("many.db");
+  struct store_batch_item it[4];
+  struct store_result r;
+  struct err e = { 0 };
+  size_t i;
+
+  (void)state;
+  r = ingest(s, json_pack("[o]", ev_msg("m0", "U1", T0, "zero")), "b0");
+  assert_int_equal(r.applied, 1);
+
+  memset(it, 0, sizeof(it));
+  it[0].raw = "b1";
+  it[0].len = 2;
+  it[0].events = json_pack("[o,o]", ev_msg("m0", "U1", T0, "zero"),
+                           ev_msg("m1", "U1", T0 + 1, "one"));
+  it[1].raw = "b2";
+  it[1].len = 2;
+  it[1].events = json_pack("[o,o]", ev_msg("m2", "U2", T0 + 2, "two"),
+                           ev_msg("m1", "U1", T0 + 1, "one"));
+  it[2].raw = "b1";
+  it[2].len = 2;
+  it[2].events = json_pack("[o]", ev_msg("m3", "U3", T0 + 3, "three"));
+  assert_int_equal(store_ingest_many(s, it, 3, &e), 0);
+  for (i = 0; i < 3; i++)
+    assert_int_equal(it[i].rc, 0);
+  assert_int_equal(it[0].res.received, 2);
+  assert_int_equal(it[0].res.applied, 1);
+  assert_int_equal(it[0].res.duplicates, 1);
+  assert_int_equal(it[0].res.body_duplicate, 0);
+  assert_int_equal(it[1].res.received, 2);
+  assert_int_equal(it[1].res.applied, 1);
+  assert_int_equal(it[1].res.duplicates, 1);
+  assert_int_equal(it[2].res.received, 1);
+  assert_int_equal(it[2].res.applied, 1);
+  assert_int_equal(it[2].res.duplicates, 0);
+  assert_int_equal(it[2].res.body_duplicate, 1);
+  for (i = 0; i < 3; i++)
+    json_decref(it[i].events);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM events"), 4);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM messages"), 4);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM webhook_bodies"),
+                   3);
+
+  /* A bad event in item 1 and no array in item 3: items 0 and 2 are
+   * stored all the same, each in its own transaction. */
+  memset(it, 0, sizeof(it));
+  it[0].raw = "b4";
+  it[0].len = 2;
+  it[0].events = json_pack("[o,o]", ev_msg("m4", "U4", T0 + 4, "four"),
+                           ev_msg("m3", "U3", T0 + 3, "three"));
+  it[1].raw = "b5";
+  it[1].len = 2;
+  it[1].events = json_pack("[o,o]", ev_msg("m5", "U5", T0 + 5, "five"),
+                           ev_msg("m6", "U5", T0 + 6, "six"));
+  json_object_set_new(json_array_get(it[1].events, 1), "kind",
+                      json_integer(42));
+  it[2].raw = "b6";
+  it[2].len = 2;
+  it[2].events = json_pack("[o]", ev_msg("m7", "U7", T0 + 7, "seven"));
+  it[3].raw = "b7";
+  it[3].len = 2;
+  it[3].events = json_string("not an array");
+  assert_int_equal(store_ingest_many(s, it, 4, &e), -1);
+  assert_non_null(strstr(e.msg, "event 1"));
+  assert_int_equal(it[0].rc, 0);
+  assert_int_equal(it[0].res.applied, 1);
+  assert_int_equal(it[0].res.duplicates, 1);
+  assert_int_equal(it[1].rc, -1);
+  assert_int_equal(it[1].err.code, ERR_INVALID);
+  assert_non_null(strstr(it[1].err.msg, "event 1"));
+  assert_int_equal(it[1].res.applied, 0);
+  assert_int_equal(it[2].rc, 0);
+  assert_int_equal(it[2].res.applied, 1);
+  assert_int_equal(it[3].rc, -1);
+  assert_non_null(strstr(it[3].err.msg, "array"));
+  for (i = 0; i < 4; i++)
+    json_decref(it[i].events);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM events"), 6);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM messages"), 6);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM messages"
+                           " WHERE mid IN ('m5', 'm6')"), 0);
+  assert_int_equal(sql_int("many.db", "SELECT count(*) FROM webhook_bodies"),
+                   5);
+  store_close(s);
+}
+
 /* Edits keep every old text; an edit before its message and an edit out
  * of order are recorded too; the FTS index follows the current text. */
 static void
@@ -1311,6 +1404,7 @@ main(void)
     cmocka_unit_test(test_ingest_kinds),
     cmocka_unit_test(test_duplicates),
     cmocka_unit_test(test_batch_1000_atomic),
+    cmocka_unit_test(test_ingest_many),
     cmocka_unit_test(test_edits),
     cmocka_unit_test(test_deletions),
     cmocka_unit_test(test_history_paging),
