@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* utf8.c: strict UTF-8 per RFC 3629. */
+/* utf8.c: strict UTF-8 per RFC 3629, and cutting text without splitting
+ * a character. */
 #include "utf8.h"
+
+#include <string.h>
 
 int
 utf8_valid(const char *s, size_t n, size_t *bad_at)
@@ -50,4 +53,22 @@ utf8_count(const char *s)
     if ((*p & 0xc0) != 0x80)
       n++;
   return n;
+}
+
+void
+utf8_clip(const char *s, size_t max, char *out, size_t outlen)
+{
+  size_t len = strlen(s), n = len;
+
+  if (n > max)
+    n = max;
+  if (n >= outlen)
+    n = outlen - 1;
+  if (n < len)
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+      n--;
+  memcpy(out, s, n);
+  out[n] = '\0';
+  if (n < len && n + 4 < outlen)
+    memcpy(out + n, "...", 4);
 }

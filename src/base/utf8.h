@@ -11,5 +11,8 @@
 int utf8_valid(const char *p, size_t n, size_t *bad_at);
 /* Number of code points in a valid UTF-8 string. */
 size_t utf8_count(const char *s);
+/* Copies at most max bytes of s into out (outlen bytes) without cutting a
+ * UTF-8 character, with "..." appended when it was cut and fits. */
+void utf8_clip(const char *s, size_t max, char *out, size_t outlen);
 
 #endif

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
 #include "store/store.h"
@@ -204,26 +205,6 @@ iso_time(int64_t ms, char *out, size_t outlen)
   snprintf(out, outlen, "%s.%03dZ", day, (int)(ms % 1000));
 }
 
-/* Copies at most max bytes of s without cutting a UTF-8 character, with
- * "..." when cut. */
-static void
-clip(const char *s, size_t max, char *out, size_t outlen)
-{
-  size_t n = strlen(s);
-
-  if (n > max)
-    n = max;
-  if (n >= outlen)
-    n = outlen - 1;
-  if (n < strlen(s))
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-      n--;
-  memcpy(out, s, n);
-  out[n] = '\0';
-  if (n < strlen(s) && n + 4 < outlen)
-    memcpy(out + n, "...", 4);
-}
-
 static const char *
 str(const json_t *o, const char *key)
 {
@@ -264,7 +245,7 @@ conv_resource(const json_t *conv)
     iso_time(mod, when, sizeof(when));
     if (json_is_true(json_object_get(last, "deleted")))
       text = "(deleted)";
-    clip(text != NULL ? text : "(no text)", SNIPPET_BYTES, snip,
+    utf8_clip(text != NULL ? text : "(no text)", SNIPPET_BYTES, snip,
          sizeof(snip));
     n += (size_t)snprintf(desc + n, sizeof(desc) - n,
                           "Last message %s at %s: %s. ",

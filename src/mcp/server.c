@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/pool.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/pending.h"
@@ -103,26 +104,6 @@ int
 mcp_version_legacy(const char *v)
 {
   return mcp_version_supported(v) && strcmp(v, MCP_MODERN_VERSION) != 0;
-}
-
-/* Copies at most max bytes of s into out without cutting a UTF-8
- * character, so the text stays valid in a JSON string. */
-static void
-clip_utf8(const char *s, size_t max, char *out, size_t outlen)
-{
-  size_t n = strlen(s);
-
-  if (n > max)
-    n = max;
-  if (n >= outlen)
-    n = outlen - 1;
-  if (n < strlen(s))
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-      n--;
-  memcpy(out, s, n);
-  out[n] = '\0';
-  if (n < strlen(s) && n + 4 < outlen)
-    memcpy(out + n, "...", 4);
 }
 
 /* Serializes and writes one message; steals msg.  related is the key of
@@ -725,7 +706,7 @@ do_tools_call(struct mcp_server *s, const json_t *id, const json_t *params,
   t = registry_find(json_string_value(name), &preset);
   if (t == NULL) {
     char shown[110];
-    clip_utf8(json_string_value(name), 100, shown, sizeof(shown));
+    utf8_clip(json_string_value(name), 100, shown, sizeof(shown));
     registry_unavailable(shown, msg, sizeof(msg));
     send_error(s, id, JSONRPC_INVALID_PARAMS, msg);
     return;
@@ -1008,7 +989,7 @@ handle_modern(struct mcp_server *s, struct jsonrpc_msg *m)
     return;
   } else {
     char shown[110];
-    clip_utf8(m->method, 100, shown, sizeof(shown));
+    utf8_clip(m->method, 100, shown, sizeof(shown));
     snprintf(msg, sizeof(msg), "Method not found: %s (not part of "
              MCP_MODERN_VERSION ")", shown);
     code = JSONRPC_METHOD_NOT_FOUND;
@@ -1082,7 +1063,7 @@ handle_request(struct mcp_server *s, struct jsonrpc_msg *m)
     return;
   } else {
     char shown[110];
-    clip_utf8(method, 100, shown, sizeof(shown));
+    utf8_clip(method, 100, shown, sizeof(shown));
     snprintf(msg, sizeof(msg), "Method not found: %s", shown);
     code = JSONRPC_METHOD_NOT_FOUND;
     why = msg;

@@ -105,10 +105,10 @@ ev_read(json_t *o, size_t i, struct ev *v, struct err *e)
 
 /* A row for a message known only from an edit or a deletion. */
 static int
-msg_stub(struct sq *q, const struct ev *v, int64_t conv, struct err *e)
+msg_partial(struct sq *q, const struct ev *v, int64_t conv, struct err *e)
 {
   int edit = strcmp(v->kind, "edit") == 0;
-  sqlite3_stmt *st = sq__stmt(q, SQ_MSG_STUB,
+  sqlite3_stmt *st = sq__stmt(q, SQ_MSG_PARTIAL,
       "INSERT INTO messages(mid, conversation_id, direction, text,"
       " created_ms, partial, num_edit, edited_ms, deleted_ms)"
       " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8)", e);
@@ -175,7 +175,7 @@ on_edit_or_delete(struct sq *q, const struct ev *v, int64_t conv,
   if (sq__stored_get(q, v->mid, &old, e) < 0)
     return -1;
   if (!old.found) {
-    rc = msg_stub(q, v, conv, e);
+    rc = msg_partial(q, v, conv, e);
     if (rc == 0 && strcmp(v->kind, "edit") == 0)
       rc = sq__edit_add(q, v->mid, n, NULL, v->text, v->time_ms, e);
     goto out;
